@@ -1,0 +1,146 @@
+"""The `thidua` command: a thin host over the core. Every failure a user can cause ends in a
+Vietnamese message and an exit status, never a traceback."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+from .errors import ThiduaError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USER_ERROR, EXIT_BUG = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's English usage errors, said in Vietnamese
+        self.print_usage(sys.stderr)
+        raise ThiduaError(f"Lệnh chưa đúng: {message}. Xem hướng dẫn: thidua --help")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="thidua", description="Biểu mẫu, kiểm tra, chấm điểm và tổng hợp thi đua Công đoàn ngành Y tế.")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    plan = sub.add_parser("plan", help="kế hoạch thi đua")
+    plan_sub = plan.add_subparsers(dest="plan_command", parser_class=_Parser)
+    new = plan_sub.add_parser("new", help="tạo tệp kế hoạch mẫu (dữ liệu tỉnh mẫu)")
+    new.add_argument("path")
+    check = plan_sub.add_parser("check", help="kiểm tra tệp kế hoạch, báo lỗi theo trang và dòng")
+    check.add_argument("path")
+
+    forms = sub.add_parser("forms", help="phát biểu mẫu cho mọi CĐCS đang hoạt động")
+    forms.add_argument("plan")
+    forms.add_argument("--period", required=True, help="mã đợt, ví dụ dot-1")
+    forms.add_argument("-o", "--out", required=True, help="thư mục ghi biểu mẫu")
+
+    read = sub.add_parser("read", help="đọc biểu mẫu đã điền và in số liệu")
+    read.add_argument("forms", nargs="+")
+    read.add_argument("--plan", help="tệp kế hoạch (kiểu dữ liệu lấy theo kế hoạch)")
+    read.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+
+    demo = sub.add_parser("demo", help="chạy thử toàn bộ trên dữ liệu tỉnh mẫu")
+    demo.add_argument("--out", default="demo_output", help="thư mục kết quả (mặc định demo_output)")
+    demo.add_argument("--seed", type=int, default=2026)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(encoding="utf-8", errors="replace")
+        except (AttributeError, ValueError):
+            pass
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not args.command or (args.command == "plan" and not args.plan_command):
+            parser.print_help()
+            return EXIT_USER_ERROR
+        return _dispatch(args)
+    except ThiduaError as exc:
+        print(f"LỖI: {exc.message}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("Đã dừng theo yêu cầu.", file=sys.stderr)
+        return 130
+    except Exception:  # a bug of ours: keep the details for us, not the user's screen
+        log = Path(tempfile.gettempdir()) / "thidua-loi.log"
+        log.write_text(traceback.format_exc(), encoding="utf-8")
+        print(f"LỖI: chương trình gặp sự cố ngoài dự kiến. Chi tiết đã ghi vào {log}; "
+              "hãy gửi tệp này cho bộ phận hỗ trợ.", file=sys.stderr)
+        return EXIT_BUG
+
+
+def _dispatch(args) -> int:
+    if args.command == "plan":
+        from .plan.read import read_plan
+        if args.plan_command == "new":
+            from .plan.template import write_plan
+            path = write_plan(args.path)
+            print(f"Đã tạo kế hoạch mẫu: {path}")
+            return EXIT_OK
+        plan = read_plan(args.path)
+        print(f"Kế hoạch hợp lệ: {plan.info.plan_id} (phiên bản {plan.info.version}, năm {plan.info.year}) — "
+              f"{len(plan.clusters)} cụm, {len(plan.units)} đơn vị, {len(plan.fields)} trường số liệu, "
+              f"{len(plan.targets)} chỉ tiêu, {len(plan.criteria)} tiêu chí chấm điểm.")
+        return EXIT_OK
+    if args.command == "forms":
+        from .forms.write import issue_forms
+        from .plan.read import read_plan
+        plan = read_plan(args.plan)
+        if args.period not in plan.period_by_code:
+            codes = ", ".join(plan.period_by_code)
+            raise ThiduaError(f"Không có đợt '{args.period}' trong kế hoạch. Các đợt: {codes}.")
+        paths = issue_forms(plan, args.period, args.out)
+        print(f"Đã phát {len(paths)} biểu mẫu vào {Path(args.out).resolve()}")
+        return EXIT_OK
+    if args.command == "read":
+        return _read(args)
+    if args.command == "demo":
+        from .demo.run import run_demo
+        return run_demo(Path(args.out), seed=args.seed)
+    raise ThiduaError(f"Lệnh '{args.command}' chưa được hỗ trợ.")
+
+
+def _read(args) -> int:
+    from .errors import FileProblem
+    from .read.form import read_form
+    plan = None
+    if args.plan:
+        from .plan.read import read_plan
+        plan = read_plan(args.plan)
+    results, status = [], EXIT_OK
+    for name in args.forms:
+        try:
+            form = read_form(name, plan)
+        except FileProblem as exc:
+            results.append({"file": name, "status": exc.code, "message": exc.message})
+            status = EXIT_FINDINGS
+            continue
+        results.append({
+            "file": name, "status": "ok", "unit": form.unit_code, "period": form.period_code,
+            "values": {c: _jsonable(e.value) for c, e in form.values.items()},
+            "problems": [p.message for p in form.problems],
+        })
+        if form.problems:
+            status = EXIT_FINDINGS
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+        return status
+    for r in results:
+        if r["status"] != "ok":
+            print(f"✗ {r['file']}: {r['message']}")
+            continue
+        print(f"✓ {r['file']}: đơn vị {r['unit']}, đợt {r['period']}, {len(r['values'])} trường số liệu")
+        for msg in r["problems"]:
+            print(f"    - {msg}")
+    return status
+
+
+def _jsonable(v):
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    return v

@@ -1,0 +1,127 @@
+"""`make demo`: the whole flow on the built-in sample province, printed in Vietnamese."""
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import time
+from collections import Counter
+from dataclasses import asdict
+from pathlib import Path
+
+from ..errors import FileProblem
+from ..forms.write import issue_forms
+from ..plan.read import read_plan
+from ..plan.template import write_plan
+from ..read.form import read_form
+from ..values import format_number_vi
+from .fill import play_province
+
+PERIOD = "dot-1"
+
+
+def plant_bad_files(returned: Path, filled, rng: random.Random) -> dict[str, str]:
+    """The files that turn up in a real inbox besides good forms; name -> expected status."""
+    bad: dict[str, str] = {}
+    first = filled[0].path
+    # A unit sends a corrected copy a few days later: both arrive.
+    dup = returned / (first.stem + "_ban-sua-lai" + first.suffix)
+    shutil.copy2(first, dup)
+    bad[dup.name] = "duplicate"
+    # Truncated in transit.
+    broken = returned / (filled[1].path.stem + "_loi-tai-ve.xlsx")
+    broken.write_bytes(filled[1].path.read_bytes()[:3000])
+    bad[broken.name] = "corrupt"
+    # Excel's owner file left behind by someone who had a form open.
+    lock = returned / ("~$" + filled[2].path.name)
+    lock.write_bytes(b"\x0bNguyen Thi Huong" + b"\x00" * 100)
+    bad[lock.name] = "lock_file"
+    # Somebody's own report instead of the form.
+    from ..write.xlsx import new_workbook, save_atomic
+    wb, buf = new_workbook()
+    ws = wb.add_worksheet("Báo cáo")
+    ws.write(0, 0, "BÁO CÁO TỔNG KẾT CÔNG TÁC CÔNG ĐOÀN 6 THÁNG")
+    wb.close()
+    save_atomic(buf.getvalue(), returned / "bao-cao-tu-lam.xlsx")
+    bad["bao-cao-tu-lam.xlsx"] = "not_a_form"
+    (returned / "ghi-chu.txt").write_text("Gửi kèm báo cáo 6 tháng.", encoding="utf-8")
+    bad["ghi-chu.txt"] = "corrupt"
+    try:
+        import msoffcrypto  # optional: only the test extras install it
+        from msoffcrypto.format.ooxml import OOXMLFile
+        enc = returned / (filled[3].path.stem + "_co-mat-khau.xlsx")
+        with open(filled[3].path, "rb") as src, open(enc, "wb") as out:
+            OOXMLFile(src).encrypt("123456", out)
+        bad[enc.name] = "encrypted"
+    except ImportError:
+        pass
+    return bad
+
+
+def run_demo(out: Path, seed: int = 2026) -> int:
+    t0 = time.perf_counter()
+    rng = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    plan_path = write_plan(out / "ke_hoach_thi_dua_2026.xlsx")
+    plan = read_plan(plan_path)
+    period = plan.period(PERIOD)
+    issued_dir, returned = out / f"bieu_mau_{PERIOD}", out / f"nop_ve_{PERIOD}"
+    if issued_dir.exists():
+        shutil.rmtree(issued_dir)
+    issued = issue_forms(plan, PERIOD, issued_dir)
+    filled, missing = play_province(plan, period, issued, returned, rng)
+    bad = plant_bad_files(returned, filled, rng)
+    manifest = {
+        "plan": str(plan_path), "period": PERIOD, "missing": [u.code for u in missing],
+        "late": [f.unit.code for f in filled if f.late],
+        "edited": {f.path.name: f.edits for f in filled if f.edits},
+        "bad_files": bad,
+        "planted": [asdict(p) for f in filled for p in f.planted],
+    }
+    (out / "demo_manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str), "utf-8")
+
+    # Read everything back, exactly as a cluster lead's folder would be read.
+    forms, failures = [], []
+    for path in sorted(returned.iterdir()):
+        try:
+            forms.append(read_form(path, plan))
+        except FileProblem as exc:
+            failures.append((path.name, exc))
+    elapsed = time.perf_counter() - t0
+    _print_summary(plan, period, plan_path, issued, issued_dir, returned, forms, failures, missing, out, elapsed)
+    return 0
+
+
+def _print_summary(plan, period, plan_path, issued, issued_dir, returned, forms, failures, missing, out, elapsed):
+    n = lambda x: format_number_vi(x, 0)  # noqa: E731
+    units_read = Counter(f.unit_code for f in forms)
+    late = [f for f in forms if f.report_date and f.report_date > period.deadline]
+    problems = [p for f in forms for p in f.problems]
+    print("=" * 78)
+    print(f"CHẠY THỬ thidua — {plan.info.title}")
+    print(f"{plan.info.issuer}; kế hoạch {plan.info.plan_id}, phiên bản {plan.info.version}")
+    print("=" * 78)
+    print(f"• Kế hoạch: {plan_path}")
+    print(f"    {len(plan.clusters)} cụm thi đua, {len(plan.units)} CĐCS, {len(plan.fields)} trường số liệu, "
+          f"{len(plan.targets)} chỉ tiêu, {len(plan.criteria)} tiêu chí chấm điểm")
+    print(f"• {period.name}: đã phát {len(issued)} biểu mẫu → {issued_dir}")
+    print(f"• Đã nhận {len(forms) + len(failures)} tệp trong {returned}")
+    print(f"    đọc được {len(forms)} biểu mẫu của {len(units_read)} đơn vị"
+          + (f" ({sum(1 for c in units_read.values() if c > 1)} đơn vị nộp hơn một bản)" if any(c > 1 for c in units_read.values()) else ""))
+    print(f"    không dùng được {len(failures)} tệp:")
+    for name, exc in failures:
+        print(f"      - [{exc.code}] {exc.message}")
+    print(f"• Chưa nộp: {len(missing)} đơn vị: " + ", ".join(f"{u.code} {u.name}" for u in missing))
+    print(f"• Nộp muộn (ngày báo cáo sau {period.deadline:%d/%m/%Y}): {len(late)} biểu mẫu: "
+          + ", ".join(sorted({f.unit_code for f in late})))
+    print(f"• Ô cần xem lại ngay khi đọc (chữ trong ô số, ngày sai dạng…): {len(problems)}")
+    for p in problems[:6]:
+        print(f"      - {p.message}")
+    if len(problems) > 6:
+        print(f"      … và {len(problems) - 6} ô khác")
+    total = lambda code: sum(v for f in forms if isinstance(v := f.value(code), (int, float)) and not isinstance(v, bool))  # noqa: E731
+    print(f"• Số liệu thô đọc được: {n(total('so_cnvcld'))} CNVCLĐ, {n(total('so_doan_vien'))} đoàn viên, "
+          f"{n(total('so_cuoc_tuyen_truyen'))} cuộc tuyên truyền với {n(total('so_luot_tham_du'))} lượt người, "
+          f"{n(total('so_sang_kien'))} sáng kiến")
+    print(f"• Danh sách lỗi đã cài sẵn để kiểm tra: {out / 'demo_manifest.json'}")
+    print(f"Xong sau {format_number_vi(elapsed, 1)} giây.")

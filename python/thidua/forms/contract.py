@@ -1,0 +1,94 @@
+"""The form's contract: Excel Table names and column headers that writer and reader share.
+
+The reader finds data only through these names and the code column ("Mã"), never through
+sheet names or cell addresses, so a renamed sheet or an inserted row still reads.
+Bump TEMPLATE_VERSION when a change would make an older reader misread a newer form.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+TEMPLATE_VERSION = "1"
+SUPPORTED_VERSIONS = frozenset({"1"})
+
+META_TABLE = "tblMeta"
+UNIT_TABLE = "tblUnitInfo"
+INDICATOR_TABLE = "tblIndicators"
+SCORE_TABLE = "tblScores"
+INITIATIVE_TABLE = "tblInitiatives"
+
+# Sheet titles in a freshly issued form (users may rename them; nothing depends on them).
+SHEETS = {
+    "guide": "Hướng dẫn",
+    UNIT_TABLE: "Thông tin",
+    INDICATOR_TABLE: "Chỉ tiêu",
+    SCORE_TABLE: "Chấm điểm",
+    INITIATIVE_TABLE: "Sáng kiến",
+    META_TABLE: "_thidua",
+}
+
+KEY, VALUE = "Khóa", "Giá trị"
+META_COLUMNS = (KEY, VALUE)
+
+CODE, LABEL = "Mã", "Nội dung"
+UNIT_COLUMNS = (CODE, LABEL, VALUE)
+
+SECTION, UNIT_OF_MEASURE, TARGET_TEXT, ENTRY, VERDICT, NOTE = (
+    "Nhóm", "Đơn vị tính", "Chỉ tiêu", "Số liệu", "Đánh giá", "Ghi chú")
+FIELD_TYPE, COMPARATOR, TARGET_MIN, TARGET_STRETCH, TARGET_CODE = (
+    "Kiểu", "So sánh", "Mức tối thiểu", "Mức phấn đấu", "Mã chỉ tiêu")
+INDICATOR_COLUMNS = (CODE, SECTION, LABEL, UNIT_OF_MEASURE, TARGET_TEXT, ENTRY, VERDICT, NOTE,
+                     FIELD_TYPE, COMPARATOR, TARGET_MIN, TARGET_STRETCH, TARGET_CODE)
+HIDDEN_INDICATOR_COLUMNS = (FIELD_TYPE, COMPARATOR, TARGET_MIN, TARGET_STRETCH, TARGET_CODE)
+
+GROUP, POINTS, METHOD, SELF_SCORE, UPPER_SCORE, EXPLANATION = (
+    "Nhóm", "Điểm chuẩn", "Cách chấm", "Tự chấm", "Cấp trên chấm", "Diễn giải")
+SCORE_COLUMNS = (CODE, GROUP, LABEL, POINTS, METHOD, SELF_SCORE, UPPER_SCORE, EXPLANATION)
+
+INITIATIVE_COLUMNS = ("STT", "Tên sáng kiến", "Tác giả", "Khoa/phòng", "Lĩnh vực",
+                      "Ngày công nhận", "Cấp công nhận")
+INITIATIVE_TYPES = {"STT": "integer", "Ngày công nhận": "date"}   # others are text
+INITIATIVE_BLANK_ROWS = 10
+
+# Unit-info rows: (code, label, is_input, type)
+UNIT_ROWS = (
+    ("ma_don_vi", "Mã đơn vị", False, "text"),
+    ("ten_don_vi", "Tên công đoàn cơ sở", False, "text"),
+    ("cum", "Cụm thi đua", False, "text"),
+    ("loai_hinh", "Loại hình", False, "text"),
+    ("dot", "Đợt thi đua", False, "text"),
+    ("tu_ngay", "Từ ngày", False, "date"),
+    ("den_ngay", "Đến ngày", False, "date"),
+    ("han_nop", "Hạn nộp báo cáo", False, "date"),
+    ("nguoi_bao_cao", "Người báo cáo", True, "text"),
+    ("chuc_vu", "Chức vụ", True, "text"),
+    ("dien_thoai", "Điện thoại", True, "text"),
+    ("ngay_bao_cao", "Ngày báo cáo", True, "date"),
+)
+UNIT_INPUT_CODES = tuple(code for code, _, is_input, _ in UNIT_ROWS if is_input)
+
+# Meta keys, in the hidden protected table.
+META_KEYS = ("template_version", "plan_id", "plan_version", "plan_fingerprint", "unit_code",
+             "unit_kind", "cluster_code", "period_code", "issued_at", "tool_version", "targets_digest")
+
+
+def targets_digest(unit_code: str, plan_fingerprint: str, shown: list[tuple]) -> str:
+    """Digest of the targets a form shows (field, target code, comparator, min, stretch, text).
+
+    Recorded at issue time; a reader recomputing it from the form's own cells notices a unit that
+    edited its targets. (Consolidation compares with the plan anyway: this is the early warning.)
+    """
+    norm = [[_norm(x) for x in row] for row in shown]
+    text = json.dumps([unit_code, plan_fingerprint, norm], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _norm(x):
+    if isinstance(x, float) and x.is_integer():
+        return int(x)
+    if isinstance(x, float):
+        return round(x, 9)
+    if x is None:
+        return ""
+    return x

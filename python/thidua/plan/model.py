@@ -1,0 +1,226 @@
+"""The year's rules as plain data: what the plan workbook says, typed.
+
+Nothing here knows about Excel. Every later stage (forms, checks, scoring, consolidation)
+takes its targets, points and thresholds from a `Plan`, never from constants.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from functools import cached_property
+
+KIND_LABELS = {"public": "Công lập", "non_public": "Ngoài công lập"}
+
+
+def applies(applies_to: str, kind: str) -> bool:
+    return applies_to == "all" or applies_to == kind
+
+
+@dataclass(frozen=True)
+class PlanInfo:
+    plan_id: str
+    version: int
+    year: int
+    issuer: str
+    title: str
+    issued_on: date | None = None
+    min_months_active: int = 0
+    min_months_after_merger: int = 0
+
+
+@dataclass(frozen=True)
+class Cluster:
+    code: str
+    name: str
+    leader: str | None = None
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    name: str
+    cluster: str
+    kind: str                   # public | non_public
+    active_since: date | None = None
+    merged: bool = False
+    active: bool = True
+    workers: int | None = None
+    email: str | None = None
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+
+@dataclass(frozen=True)
+class Period:
+    code: str
+    name: str
+    start: date
+    end: date
+    deadline: date
+    peak: bool = False
+
+
+@dataclass(frozen=True)
+class Field:
+    code: str
+    section: str
+    label: str
+    unit_label: str | None
+    type: str                   # number | integer | percent | yes_no | date | text | formula
+    applies_to: str
+    required: bool
+    min: float | None = None
+    max: float | None = None
+    formula: str | None = None
+    cumulative: bool = False
+    help: str | None = None
+
+    @property
+    def is_derived(self) -> bool:
+        return self.type == "formula"
+
+    @property
+    def value_type(self) -> str:
+        """The type a reader parses the cell as (derived cells are numbers)."""
+        return "number" if self.is_derived else self.type
+
+
+@dataclass(frozen=True)
+class Target:
+    code: str
+    level: str                  # unit | industry
+    applies_to: str
+    label: str
+    comparator: str             # >= | <= | = | yes | range
+    value: float | None = None  # for range: the minimum
+    stretch: float | None = None
+    unit_label: str | None = None
+    field: str | None = None    # unit level: the field compared
+    measure: str | None = None  # industry level: how it is aggregated
+    ref: str | None = None
+    scope: str | None = None    # "Năm" or a multi-year stage such as "Giai đoạn 2021–2030"
+    source: str | None = None
+
+    @property
+    def yearly(self) -> bool:
+        return not self.scope or self.scope.strip().lower() == "năm"
+
+
+@dataclass(frozen=True)
+class CriteriaGroup:
+    code: str
+    name: str
+    applies_to: str
+    max_points: float
+    floor: float | None = None  # fraction of max_points
+
+
+@dataclass(frozen=True)
+class Criterion:
+    code: str
+    group: str
+    label: str
+    points: float
+    method: str                 # self | all_or_nothing | proportional
+    target: str | None = None
+    help: str | None = None
+
+
+@dataclass(frozen=True)
+class Rating:
+    code: str
+    name: str
+    rank: int                   # 1 is best
+    min_score: float
+    needs_floor: bool = False
+    cap: float | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    info: PlanInfo
+    clusters: tuple[Cluster, ...]
+    units: tuple[Unit, ...]
+    periods: tuple[Period, ...]
+    fields: tuple[Field, ...]
+    targets: tuple[Target, ...]
+    groups: tuple[CriteriaGroup, ...]
+    criteria: tuple[Criterion, ...]
+    ratings: tuple[Rating, ...]
+    source: str | None = field(default=None, compare=False)
+
+    # --- look-ups -------------------------------------------------------------------------
+    @cached_property
+    def unit_by_code(self) -> dict[str, Unit]:
+        return {u.code: u for u in self.units}
+
+    @cached_property
+    def cluster_by_code(self) -> dict[str, Cluster]:
+        return {c.code: c for c in self.clusters}
+
+    @cached_property
+    def period_by_code(self) -> dict[str, Period]:
+        return {p.code: p for p in self.periods}
+
+    @cached_property
+    def field_by_code(self) -> dict[str, Field]:
+        return {f.code: f for f in self.fields}
+
+    @cached_property
+    def target_by_code(self) -> dict[str, Target]:
+        return {t.code: t for t in self.targets}
+
+    @cached_property
+    def group_by_code(self) -> dict[str, CriteriaGroup]:
+        return {g.code: g for g in self.groups}
+
+    def unit(self, code: str) -> Unit:
+        return self.unit_by_code[code]
+
+    def period(self, code: str) -> Period:
+        return self.period_by_code[code]
+
+    def fields_for(self, kind: str) -> list[Field]:
+        return [f for f in self.fields if applies(f.applies_to, kind)]
+
+    def unit_targets_for(self, kind: str) -> list[Target]:
+        return [t for t in self.targets if t.level == "unit" and applies(t.applies_to, kind)]
+
+    def unit_target_for_field(self, kind: str, field_code: str) -> Target | None:
+        for t in self.unit_targets_for(kind):
+            if t.field == field_code:
+                return t
+        return None
+
+    def industry_targets(self) -> list[Target]:
+        return [t for t in self.targets if t.level == "industry"]
+
+    def groups_for(self, kind: str) -> list[CriteriaGroup]:
+        return [g for g in self.groups if applies(g.applies_to, kind)]
+
+    def criteria_for(self, kind: str) -> list[Criterion]:
+        codes = {g.code for g in self.groups_for(kind)}
+        return [c for c in self.criteria if c.group in codes]
+
+    def ratings_best_first(self) -> list[Rating]:
+        return sorted(self.ratings, key=lambda r: r.rank)
+
+    def active_units(self, period: Period | None = None) -> list[Unit]:
+        """Units expected to report: active, and founded before the period ends."""
+        return [
+            u for u in self.units
+            if u.active and (period is None or u.active_since is None or u.active_since <= period.end)
+        ]
+
+    # --- identity -------------------------------------------------------------------------
+    @cached_property
+    def fingerprint(self) -> str:
+        """A digest of the plan's content (not its formatting): forms record it."""
+        payload = {k: v for k, v in asdict(self).items() if k != "source"}
+        text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

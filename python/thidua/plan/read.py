@@ -1,0 +1,312 @@
+"""Read the plan workbook into a `Plan`, collecting every definition error (sheet, row, column).
+
+Like pyxform: the domain expert's spreadsheet is the source; mistakes are reported all at once,
+located, in Vietnamese, and nothing half-read is returned.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..errors import DefinitionProblem, PlanDefinitionError
+from ..read.workbook import Table, open_workbook
+from ..values import parse_date, parse_number, parse_text, parse_yes_no
+from . import schema
+from .expr import FormulaError, parse_formula
+from .model import (Cluster, Criterion, CriteriaGroup, Field, Period, Plan, PlanInfo, Rating, Target,
+                    Unit, applies)
+
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+FIELD_CODE_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
+PERIOD_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9\-]*$")
+NUMERIC_TYPES = {"number", "integer", "percent", "formula"}
+
+
+class _Reader:
+    def __init__(self, path: Path):
+        self.path = path
+        self.problems: list[DefinitionProblem] = []
+
+    def problem(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
+        self.problems.append(DefinitionProblem(sheet, row, column, message))
+
+    # --- one table into dicts of typed values ----------------------------------------------
+    def rows(self, wb, spec: schema.TableSpec) -> list[tuple[int, str, dict]]:
+        """[(excel_row, sheet, {key: value})] for the non-blank rows of a plan table."""
+        table: Table | None = wb.table(spec.name)
+        if table is None:
+            self.problem(spec.sheet, None, None,
+                         f"không tìm thấy bảng '{spec.name}'. Đừng xóa hoặc đổi tên bảng (Table) này; "
+                         "nếu đã lỡ xóa, hãy lấy lại mẫu kế hoạch bằng lệnh 'thidua plan new'.")
+            return []
+        missing = [c.header for c in spec.columns if table.column(c.header) is None]
+        for header in missing:
+            self.problem(table.sheet, table.first_row, header,
+                         f"bảng '{spec.name}' thiếu cột '{header}'. Đừng đổi tên tiêu đề cột.")
+        if missing:
+            return []
+        out = []
+        index = {c.header: table.column(c.header) for c in spec.columns}
+        for i, raw_row in enumerate(table.rows):
+            if all(v in (None, "") or (isinstance(v, str) and not v.strip()) for v in raw_row):
+                continue
+            excel_row = table.first_row + i + 1
+            values = {}
+            for col in spec.columns:
+                values[col.key] = self.cell(table.sheet, excel_row, col, raw_row[index[col.header]])
+            out.append((excel_row, table.sheet, values))
+        self.check_unique(out, spec)
+        return out
+
+    def cell(self, sheet: str, row: int, col: schema.Column, raw):
+        kind = col.kind
+        if kind in ("number", "int", "percent"):
+            parsed = parse_number(raw, integer=(kind == "int"), percent=(kind == "percent"))
+        elif kind == "date":
+            parsed = parse_date(raw)
+        elif kind == "yes_no":
+            parsed = parse_yes_no(raw)
+        else:
+            parsed = parse_text(raw)
+        if parsed.invalid:
+            self.problem(sheet, row, col.header, parsed.note or f"giá trị '{raw}' không hợp lệ")
+            return None
+        if parsed.blank:
+            if col.required:
+                self.problem(sheet, row, col.header, "ô này không được để trống")
+            return None
+        value = parsed.value
+        if kind == "choice":
+            key = _match_choice(value, col.choices)
+            if key is None:
+                allowed = ", ".join(f"'{c}'" for c in dict.fromkeys(col.choices))
+                self.problem(sheet, row, col.header, f"'{value}' không hợp lệ; chọn một trong: {allowed}")
+                return None
+            return col.choices[key]
+        if kind == "code" and not CODE_RE.match(value):
+            self.problem(sheet, row, col.header,
+                         f"mã '{value}' chỉ được gồm chữ không dấu, số, '_', '-', '.' và không có dấu cách")
+            return None
+        return value
+
+    def check_unique(self, rows, spec: schema.TableSpec) -> None:
+        key = spec.columns[0]
+        seen: dict[str, int] = {}
+        for excel_row, sheet, values in rows:
+            code = values.get(key.key)
+            if code is None:
+                continue
+            if code in seen:
+                self.problem(sheet, excel_row, key.header,
+                             f"mã '{code}' bị trùng với dòng {seen[code]}; mỗi mã chỉ được dùng một lần")
+            else:
+                seen[code] = excel_row
+
+
+def _match_choice(value, choices: dict):
+    text = str(value).strip()
+    for label in choices:
+        if label.casefold() == text.casefold():
+            return label
+    return None
+
+
+def read_plan(path: str | Path) -> Plan:
+    """Read and validate a plan workbook; raise PlanDefinitionError listing every mistake."""
+    path = Path(path)
+    wb = open_workbook(path)
+    r = _Reader(path)
+    S = schema
+    info = _read_info(r, r.rows(wb, S.PLAN_INFO))
+    clusters = [(row, sh, Cluster(**v)) for row, sh, v in r.rows(wb, S.CLUSTERS)]
+    units = [(row, sh, Unit(**{**v, "merged": bool(v["merged"]), "active": v["active"] is not False}))
+             for row, sh, v in r.rows(wb, S.UNITS)]
+    periods = [(row, sh, Period(**{**v, "peak": bool(v["peak"])})) for row, sh, v in r.rows(wb, S.PERIODS)]
+    fields = [(row, sh, Field(**{**v, "cumulative": bool(v["cumulative"])})) for row, sh, v in r.rows(wb, S.FIELDS)]
+    targets = [(row, sh, Target(**v)) for row, sh, v in r.rows(wb, S.TARGETS)]
+    groups = [(row, sh, CriteriaGroup(**v)) for row, sh, v in r.rows(wb, S.GROUPS)]
+    criteria = [(row, sh, Criterion(**v)) for row, sh, v in r.rows(wb, S.CRITERIA)]
+    ratings = [(row, sh, Rating(**{**v, "needs_floor": bool(v["needs_floor"])})) for row, sh, v in r.rows(wb, S.RATINGS)]
+
+    _check_links(r, clusters, units, periods, fields, targets, groups, criteria, ratings)
+    if r.problems or info is None:
+        raise PlanDefinitionError(r.problems, str(path))
+    strip = lambda items: tuple(x for _, _, x in items)  # noqa: E731
+    return Plan(info, strip(clusters), strip(units), strip(periods), strip(fields), strip(targets),
+                strip(groups), strip(criteria), strip(ratings), source=str(path))
+
+
+def _read_info(r: _Reader, rows) -> PlanInfo | None:
+    values = {v["key"]: (row, sh, v["value"]) for row, sh, v in rows if v.get("key")}
+    sheet = rows[0][1] if rows else schema.PLAN_INFO.sheet
+
+    def get(key, kind="text", required=True):
+        if key not in values:
+            if required:
+                r.problem(sheet, None, "Khóa", f"thiếu dòng có khóa '{key}'")
+            return None
+        row, sh, raw = values[key]
+        parsed = {"int": lambda x: parse_number(x, integer=True), "date": parse_date}.get(kind, parse_text)(raw)
+        if parsed.invalid or (parsed.blank and required):
+            r.problem(sh, row, "Giá trị", parsed.note or f"khóa '{key}' cần có giá trị")
+            return None
+        return parsed.value
+
+    plan_id, version, year = get("ma_ke_hoach"), get("phien_ban", "int"), get("nam", "int")
+    issuer, title = get("don_vi"), get("ten_ke_hoach")
+    issued_on = get("ngay_ban_hanh", "date", required=False)
+    min_months = get("so_thang_toi_thieu", "int", required=False) or 0
+    min_merge = get("so_thang_sau_sap_nhap", "int", required=False) or 0
+    if None in (plan_id, version, year, issuer, title):
+        return None
+    return PlanInfo(plan_id, version, year, issuer, title, issued_on, min_months, min_merge)
+
+
+def _check_links(r, clusters, units, periods, fields, targets, groups, criteria, ratings) -> None:
+    S = schema
+    cluster_codes = {c.code for _, _, c in clusters}
+    unit_by_code = {u.code: u for _, _, u in units}
+    for row, sh, u in units:
+        if u.cluster is not None and u.cluster not in cluster_codes:
+            r.problem(sh, row, "Mã cụm", f"cụm '{u.cluster}' không có trong bảng Cụm thi đua")
+    for row, sh, c in clusters:
+        if c.leader:
+            leader = unit_by_code.get(c.leader)
+            if leader is None:
+                r.problem(sh, row, "Đơn vị trưởng cụm", f"đơn vị '{c.leader}' không có trong danh sách đơn vị")
+            elif leader.cluster != c.code:
+                r.problem(sh, row, "Đơn vị trưởng cụm", f"đơn vị '{c.leader}' thuộc cụm '{leader.cluster}', không thuộc cụm '{c.code}'")
+    for row, sh, p in periods:
+        if p.code and not PERIOD_CODE_RE.match(p.code):
+            r.problem(sh, row, "Mã đợt", f"mã đợt '{p.code}' chỉ gồm chữ thường không dấu, số và '-' (ví dụ dot-1)")
+        if p.start and p.end and p.start > p.end:
+            r.problem(sh, row, "Đến ngày", "ngày kết thúc đợt trước ngày bắt đầu")
+        if p.end and p.deadline and p.deadline < p.end:
+            r.problem(sh, row, "Hạn nộp báo cáo", "hạn nộp báo cáo trước ngày kết thúc đợt")
+
+    field_by_code = {f.code: f for _, _, f in fields}
+    for row, sh, f in fields:
+        if f.code and not FIELD_CODE_RE.match(f.code):
+            r.problem(sh, row, "Mã trường", f"mã trường '{f.code}' chỉ gồm chữ thường không dấu, số và '_'")
+        if f.min is not None and f.max is not None and f.min > f.max:
+            r.problem(sh, row, "Lớn nhất", "giá trị lớn nhất nhỏ hơn giá trị nhỏ nhất")
+        if f.type == "formula":
+            if not f.formula:
+                r.problem(sh, row, "Công thức", "trường kiểu Công thức cần có công thức")
+                continue
+            try:
+                formula = parse_formula(f.formula)
+            except FormulaError as exc:
+                r.problem(sh, row, "Công thức", str(exc))
+                continue
+            for ref in formula.refs:
+                other = field_by_code.get(ref)
+                if other is None:
+                    r.problem(sh, row, "Công thức", f"công thức dùng mã trường '{ref}' không có trong bảng")
+                elif other.type not in NUMERIC_TYPES - {"formula"}:
+                    r.problem(sh, row, "Công thức", f"trường '{ref}' không phải kiểu số nên không dùng trong công thức được")
+                elif not _covers(other.applies_to, f.applies_to):
+                    r.problem(sh, row, "Công thức", f"trường '{ref}' không áp dụng cho mọi đơn vị mà trường này áp dụng")
+        elif f.formula:
+            r.problem(sh, row, "Công thức", "chỉ trường kiểu Công thức mới có công thức; hãy xóa ô này hoặc đổi kiểu")
+
+    target_by_code = {t.code: t for _, _, t in targets}
+    rating_codes = {x.code for _, _, x in ratings}
+    for row, sh, t in targets:
+        _check_target(r, row, sh, t, field_by_code, target_by_code, rating_codes)
+
+    group_by_code = {g.code: g for _, _, g in groups}
+    points_by_group: dict[str, float] = {}
+    for row, sh, g in groups:
+        if g.max_points is not None and g.max_points <= 0:
+            r.problem(sh, row, "Điểm tối đa", "điểm tối đa phải lớn hơn 0")
+        if g.floor is not None and not 0 <= g.floor <= 1:
+            r.problem(sh, row, "Sàn (%)", "mức sàn phải từ 0% đến 100%")
+    for row, sh, c in criteria:
+        g = group_by_code.get(c.group)
+        if g is None:
+            r.problem(sh, row, "Mã nhóm", f"nhóm '{c.group}' không có trong bảng Nhóm tiêu chí")
+            continue
+        if c.points is not None:
+            if c.points <= 0:
+                r.problem(sh, row, "Điểm chuẩn", "điểm chuẩn phải lớn hơn 0")
+            points_by_group[g.code] = points_by_group.get(g.code, 0) + c.points
+        if c.method in ("all_or_nothing", "proportional"):
+            t = target_by_code.get(c.target or "")
+            if t is None or t.level != "unit":
+                r.problem(sh, row, "Chỉ tiêu", f"cách chấm '{S.label_of(S.METHODS, c.method)}' cần mã một chỉ tiêu cấp Đơn vị")
+            elif not _covers(t.applies_to, g.applies_to):
+                r.problem(sh, row, "Chỉ tiêu", f"chỉ tiêu '{t.code}' không áp dụng cho loại hình của nhóm '{g.code}'")
+            elif c.method == "proportional" and (t.comparator not in (">=", "range") or not t.value or t.value <= 0):
+                r.problem(sh, row, "Cách chấm", f"chấm theo tỷ lệ đạt chỉ dùng với chỉ tiêu '≥' hoặc 'Khoảng' có giá trị lớn hơn 0 (chỉ tiêu '{t.code}')")
+        elif c.method == "self" and c.target:
+            r.problem(sh, row, "Chỉ tiêu", "tiêu chí tự chấm không gắn với chỉ tiêu; hãy xóa ô này")
+    for row, sh, g in groups:
+        total = points_by_group.get(g.code, 0)
+        if g.max_points is not None and abs(total - g.max_points) > 1e-9:
+            r.problem(sh, row, "Điểm tối đa",
+                      f"tổng điểm chuẩn các tiêu chí của nhóm '{g.code}' là {total:g}, khác điểm tối đa {g.max_points:g}")
+
+    ranked = sorted((x for _, _, x in ratings if x.rank is not None and x.min_score is not None), key=lambda x: x.rank)
+    seen_ranks: set[int] = set()
+    for row, sh, x in ratings:
+        if x.rank in seen_ranks:
+            r.problem(sh, row, "Thứ bậc", f"thứ bậc {x.rank} bị trùng")
+        seen_ranks.add(x.rank)
+        if x.cap is not None and not 0 <= x.cap <= 1:
+            r.problem(sh, row, "Tỷ lệ tối đa", "tỷ lệ tối đa phải từ 0% đến 100%")
+    for better, worse in zip(ranked, ranked[1:]):
+        if better.min_score <= worse.min_score:
+            r.problem(S.RATINGS.sheet, None, "Điểm từ",
+                      f"xếp loại '{better.code}' phải cần nhiều điểm hơn '{worse.code}'")
+    if ranked and ranked[-1].min_score != 0:
+        r.problem(S.RATINGS.sheet, None, "Điểm từ",
+                  f"xếp loại thấp nhất '{ranked[-1].code}' phải bắt đầu từ 0 điểm để mọi CĐCS đều được xếp loại")
+    if ratings and not ranked:
+        r.problem(S.RATINGS.sheet, None, None, "bảng xếp loại chưa có ngưỡng điểm hợp lệ")
+
+
+def _covers(outer: str | None, inner: str | None) -> bool:
+    """Does something applying to `outer` exist wherever `inner` applies?"""
+    return outer == "all" or outer == inner
+
+
+def _check_target(r, row, sh, t: Target, field_by_code, target_by_code, rating_codes) -> None:
+    if t.comparator in (">=", "<=", "=") and t.value is None and t.measure != "manual":
+        r.problem(sh, row, "Giá trị", "chỉ tiêu so sánh số cần có Giá trị")
+    if t.comparator == "range":
+        if t.value is None or t.stretch is None:
+            r.problem(sh, row, "Mức phấn đấu", "chỉ tiêu dạng Khoảng cần cả Giá trị (mức tối thiểu) và Mức phấn đấu")
+        elif t.value > t.stretch:
+            r.problem(sh, row, "Mức phấn đấu", "mức phấn đấu nhỏ hơn mức tối thiểu")
+    if t.level == "unit":
+        f = field_by_code.get(t.field or "")
+        if f is None:
+            r.problem(sh, row, "Trường", "chỉ tiêu cấp Đơn vị cần mã một trường số liệu có trong bảng Trường số liệu")
+            return
+        if not _covers(f.applies_to, t.applies_to):
+            r.problem(sh, row, "Trường", f"trường '{f.code}' không áp dụng cho loại hình của chỉ tiêu này")
+        if t.comparator == "yes" and f.type != "yes_no":
+            r.problem(sh, row, "Phép so sánh", f"so sánh 'Có' chỉ dùng với trường Có/Không; '{f.code}' là trường số")
+        if t.comparator != "yes" and f.type not in NUMERIC_TYPES:
+            r.problem(sh, row, "Phép so sánh", f"trường '{f.code}' không phải kiểu số nên không so sánh bằng '{t.comparator}' được")
+        if t.measure:
+            r.problem(sh, row, "Cách tổng hợp", "chỉ tiêu cấp Đơn vị không có Cách tổng hợp; hãy xóa ô này")
+        return
+    # industry level
+    if not t.measure:
+        r.problem(sh, row, "Cách tổng hợp", "chỉ tiêu cấp Ngành cần Cách tổng hợp")
+        return
+    if t.measure == "share_met":
+        ref = target_by_code.get(t.ref or "")
+        if ref is None or ref.level != "unit":
+            r.problem(sh, row, "Tham chiếu", "cần mã một chỉ tiêu cấp Đơn vị")
+        elif not _covers(ref.applies_to, t.applies_to):
+            r.problem(sh, row, "Tham chiếu", f"chỉ tiêu '{ref.code}' không áp dụng cho loại hình của chỉ tiêu này")
+    elif t.measure == "sum":
+        f = field_by_code.get(t.ref or "")
+        if f is None or f.type not in NUMERIC_TYPES:
+            r.problem(sh, row, "Tham chiếu", "cần mã một trường số liệu kiểu số")
+    elif t.measure in ("share_rating_at_least", "count_rating"):
+        if t.ref not in rating_codes:
+            r.problem(sh, row, "Tham chiếu", "cần mã một xếp loại có trong bảng Xếp loại")

@@ -1,0 +1,189 @@
+"""The plan workbook's contract: which Excel Tables it has, their headers and value kinds.
+
+One definition serves the writer (plan template) and the reader (definition checks), so a
+header renamed here is renamed everywhere. Headers are Vietnamese because staff edit them;
+`key` is the English attribute name used in code.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Vietnamese labels staff type or pick -> internal codes.
+KINDS = {"Công lập": "public", "Ngoài công lập": "non_public"}
+APPLIES = {"Tất cả": "all", **KINDS}
+YES_NO = {"Có": True, "Không": False}
+FIELD_TYPES = {
+    "Số": "number",
+    "Số nguyên": "integer",
+    "Tỷ lệ (%)": "percent",
+    "Có/Không": "yes_no",
+    "Ngày": "date",
+    "Chữ": "text",
+    "Công thức": "formula",
+}
+LEVELS = {"Đơn vị": "unit", "Ngành": "industry"}
+COMPARATORS = {"≥": ">=", ">=": ">=", "≤": "<=", "<=": "<=", "=": "=", "Có": "yes", "Khoảng": "range"}
+MEASURES = {
+    "Tỷ lệ CĐCS đạt": "share_met",          # share of units meeting the unit-level target `ref`
+    "Tổng": "sum",                            # sum of field `ref` over units
+    "Tỷ lệ xếp loại từ": "share_rating_at_least",  # share of units rated `ref` or better
+    "Số CĐCS xếp loại": "count_rating",      # number of units rated exactly `ref`
+    "Số CĐCS mới thành lập": "count_new_units",  # units whose "active since" falls in the plan year
+    "Không tự động": "manual",               # stated in the plan, judged by people
+}
+METHODS = {"Tự chấm": "self", "Đạt/Không đạt": "all_or_nothing", "Theo tỷ lệ đạt": "proportional"}
+
+
+def label_of(mapping: dict, value) -> str:
+    """The first Vietnamese label of an internal code (for writing the plan back)."""
+    for label, code in mapping.items():
+        if code == value:
+            return label
+    raise KeyError(value)
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    key: str
+    kind: str = "text"       # text | code | int | number | percent | date | yes_no | choice
+    required: bool = True
+    choices: dict | None = None
+    width: float = 14
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str                 # Excel Table name: the stable contract
+    sheet: str                # sheet title in a fresh plan (staff may rename it)
+    title: str                # heading above the table
+    csv: str                  # sample data file in workbook_templates/sample_plan
+    columns: tuple[Column, ...] = field(default_factory=tuple)
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+
+PLAN_INFO = TableSpec(
+    "tblPlanInfo", "Kế hoạch", "THÔNG TIN KẾ HOẠCH THI ĐUA", "plan_info.csv",
+    (
+        Column("Khóa", "key", "code", width=22),
+        Column("Nội dung", "label", width=60, required=False),
+        Column("Giá trị", "value", width=48, required=False),
+    ),
+)
+CLUSTERS = TableSpec(
+    "tblClusters", "Cụm thi đua", "CỤM THI ĐUA", "clusters.csv",
+    (
+        Column("Mã cụm", "code", "code", width=10),
+        Column("Tên cụm", "name", width=56),
+        Column("Đơn vị trưởng cụm", "leader", "code", required=False, width=18,
+               help="Mã đơn vị trưởng cụm năm nay (phải thuộc cụm)."),
+    ),
+)
+UNITS = TableSpec(
+    "tblUnits", "Đơn vị", "DANH SÁCH CÔNG ĐOÀN CƠ SỞ", "units.csv",
+    (
+        Column("Mã đơn vị", "code", "code", width=11),
+        Column("Tên đơn vị", "name", width=52),
+        Column("Mã cụm", "cluster", "code", width=9),
+        Column("Loại hình", "kind", "choice", choices=KINDS, width=16),
+        Column("Hoạt động từ", "active_since", "date", required=False, width=13),
+        Column("Sáp nhập", "merged", "yes_no", required=False, width=10),
+        Column("Đang hoạt động", "active", "yes_no", width=10),
+        Column("Số CNVCLĐ", "workers", "int", required=False, width=11),
+        Column("Email", "email", required=False, width=34),
+    ),
+)
+PERIODS = TableSpec(
+    "tblPeriods", "Đợt thi đua", "ĐỢT THI ĐUA", "periods.csv",
+    (
+        Column("Mã đợt", "code", "code", width=12),
+        Column("Tên đợt", "name", width=52),
+        Column("Từ ngày", "start", "date", width=12),
+        Column("Đến ngày", "end", "date", width=12),
+        Column("Hạn nộp báo cáo", "deadline", "date", width=15),
+        Column("Cao điểm", "peak", "yes_no", required=False, width=10),
+    ),
+)
+FIELDS = TableSpec(
+    "tblFields", "Trường số liệu", "CÁC TRƯỜNG SỐ LIỆU CĐCS PHẢI BÁO CÁO", "fields.csv",
+    (
+        Column("Mã trường", "code", "code", width=22),
+        Column("Nhóm", "section", width=28),
+        Column("Nội dung", "label", width=56),
+        Column("Đơn vị tính", "unit_label", required=False, width=10),
+        Column("Kiểu", "type", "choice", choices=FIELD_TYPES, width=12),
+        Column("Áp dụng", "applies_to", "choice", choices=APPLIES, width=15),
+        Column("Bắt buộc", "required", "yes_no", width=9),
+        Column("Nhỏ nhất", "min", "number", required=False, width=9),
+        Column("Lớn nhất", "max", "number", required=False, width=9),
+        Column("Công thức", "formula", required=False, width=34,
+               help="Chỉ với kiểu Công thức: phép tính trên mã trường, ví dụ kpcd_da_thu / kpcd_phai_thu."),
+        Column("Lũy kế", "cumulative", "yes_no", required=False, width=8,
+               help="Có: số liệu cộng dồn từ đầu năm (Đợt 2 không nhỏ hơn Đợt 1)."),
+        Column("Hướng dẫn", "help", required=False, width=48),
+    ),
+)
+TARGETS = TableSpec(
+    "tblTargets", "Chỉ tiêu", "CHỈ TIÊU THI ĐUA", "targets.csv",
+    (
+        Column("Mã chỉ tiêu", "code", "code", width=20),
+        Column("Cấp", "level", "choice", choices=LEVELS, width=9),
+        Column("Phạm vi", "scope", required=False, width=12),
+        Column("Áp dụng", "applies_to", "choice", choices=APPLIES, width=15),
+        Column("Nội dung", "label", width=56),
+        Column("Trường", "field", "code", required=False, width=20,
+               help="Chỉ tiêu cấp đơn vị: mã trường số liệu được so với chỉ tiêu."),
+        Column("Cách tổng hợp", "measure", "choice", choices=MEASURES, required=False, width=20,
+               help="Chỉ tiêu cấp ngành: cách tính từ số liệu các CĐCS."),
+        Column("Tham chiếu", "ref", "code", required=False, width=16),
+        Column("Phép so sánh", "comparator", "choice", choices=COMPARATORS, width=11),
+        Column("Giá trị", "value", "number", required=False, width=10),
+        Column("Mức phấn đấu", "stretch", "number", required=False, width=11),
+        Column("Đơn vị tính", "unit_label", required=False, width=10),
+        Column("Nguồn", "source", required=False, width=48),
+    ),
+)
+GROUPS = TableSpec(
+    "tblCriteriaGroups", "Nhóm tiêu chí", "NHÓM TIÊU CHÍ CHẤM ĐIỂM", "criteria_groups.csv",
+    (
+        Column("Mã nhóm", "code", "code", width=10),
+        Column("Tên nhóm", "name", width=60),
+        Column("Áp dụng", "applies_to", "choice", choices=APPLIES, width=15),
+        Column("Điểm tối đa", "max_points", "number", width=11),
+        Column("Sàn (%)", "floor", "percent", required=False, width=9,
+               help="Nhóm đạt dưới mức này thì không được xếp loại cao nhất."),
+    ),
+)
+CRITERIA = TableSpec(
+    "tblCriteria", "Tiêu chí", "BẢNG CHẤM ĐIỂM", "criteria.csv",
+    (
+        Column("Mã tiêu chí", "code", "code", width=11),
+        Column("Mã nhóm", "group", "code", width=9),
+        Column("Nội dung", "label", width=56),
+        Column("Điểm chuẩn", "points", "number", width=10),
+        Column("Cách chấm", "method", "choice", choices=METHODS, width=15),
+        Column("Chỉ tiêu", "target", "code", required=False, width=18),
+        Column("Hướng dẫn chấm", "help", required=False, width=48),
+    ),
+)
+RATINGS = TableSpec(
+    "tblRatings", "Xếp loại", "NGƯỠNG XẾP LOẠI", "ratings.csv",
+    (
+        Column("Mã xếp loại", "code", "code", width=11),
+        Column("Tên xếp loại", "name", width=34),
+        Column("Thứ bậc", "rank", "int", width=8),
+        Column("Điểm từ", "min_score", "number", width=9),
+        Column("Yêu cầu đạt sàn nhóm", "needs_floor", "yes_no", required=False, width=12),
+        Column("Tỷ lệ tối đa", "cap", "percent", required=False, width=10,
+               help="Tỷ lệ tối đa số CĐCS được xếp loại này (bỏ trống: không giới hạn)."),
+        Column("Ghi chú", "note", required=False, width=40),
+    ),
+)
+
+PLAN_TABLES: tuple[TableSpec, ...] = (
+    PLAN_INFO, CLUSTERS, UNITS, PERIODS, FIELDS, TARGETS, GROUPS, CRITERIA, RATINGS,
+)

@@ -1,0 +1,353 @@
+"""Read a filled form back into typed data, through its Excel Tables only.
+
+Nothing here depends on sheet names or cell positions: tables are found by name, rows by the
+code column, columns by header. Values in Vietnamese styles are parsed; what cannot be parsed
+is kept as found and reported with its sheet and cell, never guessed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from ..errors import FileProblem
+from ..forms import contract as C
+from ..values import Parsed, parse_text, parse_value
+from .workbook import Table, Workbook, open_workbook
+
+SEVERITY_ERROR, SEVERITY_WARNING, SEVERITY_INFO = "lỗi", "cảnh báo", "thông tin"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One cell a person filled (or a formula cell), with where it is."""
+    code: str
+    label: str
+    type: str
+    parsed: Parsed
+    sheet: str
+    cell: str
+    derived: bool = False
+
+    @property
+    def value(self):
+        return self.parsed.value
+
+    @property
+    def raw(self):
+        return self.parsed.raw
+
+
+@dataclass(frozen=True)
+class ShownTarget:
+    """A target as the form shows it (compared with the plan at consolidation)."""
+    field: str
+    target_code: str
+    comparator: str
+    minimum: float | None
+    stretch: float | None
+    text: str
+    sheet: str
+    cell: str
+
+
+@dataclass(frozen=True)
+class ScoreEntry:
+    code: str
+    group: str
+    label: str
+    points: float | None
+    method: str
+    self_score: Entry
+    upper_score: Entry
+    explanation: Entry
+
+
+@dataclass(frozen=True)
+class ReadProblem:
+    code: str
+    severity: str
+    sheet: str | None
+    cell: str | None
+    field: str | None
+    value: object
+    message: str
+
+
+@dataclass
+class ListTable:
+    """A list the unit extends itself (initiatives, later members): rows of parsed values."""
+    name: str
+    sheet: str
+    headers: list[str]
+    rows: list[dict[str, object]]
+    cells: list[str]              # address of each row's first cell
+
+    def frame(self):
+        import pandas as pd  # only callers that want frames pay for pandas
+        return pd.DataFrame(self.rows, columns=self.headers)
+
+
+@dataclass
+class FormData:
+    path: Path
+    engine: str
+    meta: dict[str, str]
+    info: dict[str, Entry]
+    values: dict[str, Entry]
+    targets: dict[str, ShownTarget]
+    scores: dict[str, ScoreEntry]
+    lists: dict[str, ListTable]
+    problems: list[ReadProblem] = field(default_factory=list)
+    sheet_names: list[str] = field(default_factory=list)
+
+    @property
+    def template_version(self) -> str:
+        return self.meta.get("template_version", "")
+
+    @property
+    def unit_code(self) -> str:
+        return self.meta.get("unit_code", "")
+
+    @property
+    def unit_kind(self) -> str:
+        return self.meta.get("unit_kind", "")
+
+    @property
+    def period_code(self) -> str:
+        return self.meta.get("period_code", "")
+
+    @property
+    def plan_id(self) -> str:
+        return self.meta.get("plan_id", "")
+
+    @property
+    def plan_version(self) -> str:
+        return self.meta.get("plan_version", "")
+
+    @property
+    def plan_fingerprint(self) -> str:
+        return self.meta.get("plan_fingerprint", "")
+
+    @property
+    def report_date(self) -> date | None:
+        e = self.info.get("ngay_bao_cao")
+        return e.value if e is not None and e.parsed.ok else None
+
+    def value(self, code: str):
+        e = self.values.get(code)
+        return None if e is None else e.value
+
+    def entered(self) -> dict[str, object]:
+        """Parsed values of the cells a person fills (derived cells excluded)."""
+        return {c: e.value for c, e in self.values.items() if not e.derived}
+
+
+def _text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def _number_or_none(v):
+    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def _require(wb: Workbook, name: str, headers: tuple[str, ...], path: Path) -> Table:
+    t = wb.table(name)
+    if t is None:
+        raise FileProblem(
+            f"'{path.name}' là biểu mẫu thi đua nhưng thiếu bảng '{name}' (có thể đã bị xóa). "
+            "Hãy nhập lại số liệu vào biểu mẫu gốc được cấp.", code="incomplete_form", path=str(path))
+    missing = [h for h in headers if t.column(h) is None]
+    if missing:
+        raise FileProblem(
+            f"'{path.name}': bảng '{name}' (trang '{t.sheet}') thiếu cột {', '.join(repr(m) for m in missing)}. "
+            "Đừng đổi tên hoặc xóa tiêu đề cột; hãy dùng lại biểu mẫu gốc.", code="incomplete_form", path=str(path))
+    return t
+
+
+def read_meta(wb: Workbook, path: Path) -> dict[str, str]:
+    """The form's identity; raises FileProblem for a non-form or an unsupported version."""
+    t = wb.table(C.META_TABLE)
+    if t is None or t.column(C.KEY) is None or t.column(C.VALUE) is None:
+        if wb.table("tblPlanInfo") is not None:
+            msg = (f"'{path.name}' là tệp kế hoạch thi đua, không phải biểu mẫu của CĐCS. "
+                   "Hãy chọn tệp biểu mẫu đã được phát cho đơn vị.")
+        else:
+            msg = (f"'{path.name}' không phải biểu mẫu thi đua (không có bảng nhận dạng '{C.META_TABLE}'). "
+                   "Hãy nhập số liệu vào đúng biểu mẫu đã được cấp rồi gửi lại.")
+        raise FileProblem(msg, code="not_a_form", path=str(path))
+    k, v = t.column(C.KEY), t.column(C.VALUE)
+    meta = {_text(row[k]): _text(row[v]) for row in t.rows if _text(row[k])}
+    version = meta.get("template_version", "")
+    if version not in C.SUPPORTED_VERSIONS:
+        supported = ", ".join(sorted(C.SUPPORTED_VERSIONS))
+        raise FileProblem(
+            f"'{path.name}' là biểu mẫu phiên bản '{version or 'không rõ'}', chương trình này đọc phiên bản "
+            f"{supported}. Hãy nhập số liệu vào biểu mẫu mới được cấp (hoặc cập nhật chương trình thidua).",
+            code="wrong_version", path=str(path))
+    return meta
+
+
+def read_form(path: str | Path, plan=None, data: bytes | None = None) -> FormData:
+    """Read one filled form. `plan`, when given, decides field types (the plan wins over the form)."""
+    path = Path(path)
+    wb = open_workbook(path, data)
+    meta = read_meta(wb, path)
+    problems: list[ReadProblem] = []
+    info = _read_info(_require(wb, C.UNIT_TABLE, C.UNIT_COLUMNS, path), problems)
+    ind = _require(wb, C.INDICATOR_TABLE, C.INDICATOR_COLUMNS, path)
+    values, targets, shown = _read_indicators(ind, plan, problems)
+    scores = _read_scores(wb.table(C.SCORE_TABLE), problems)
+    lists = {}
+    init = wb.table(C.INITIATIVE_TABLE)
+    if init is not None:
+        lists[C.INITIATIVE_TABLE] = _read_list(init, C.INITIATIVE_TYPES, problems)
+
+    form = FormData(path, wb.engine, meta, info, values, targets, scores, lists, problems, wb.sheet_names)
+    _check_identity(form, shown, plan)
+    return form
+
+
+def _problem(problems, code, severity, sheet, cell, fld, value, message) -> None:
+    problems.append(ReadProblem(code, severity, sheet, cell, fld, value, message))
+
+
+def _unparseable(problems, e: Entry) -> None:
+    _problem(problems, "unparseable", SEVERITY_ERROR, e.sheet, e.cell, e.code, e.raw,
+             f"Trang '{e.sheet}', ô {e.cell} ({e.label}): {e.parsed.note}")
+
+
+def _read_info(t: Table, problems) -> dict[str, Entry]:
+    types = {code: typ for code, _, _, typ in C.UNIT_ROWS}
+    ci, cl, cv = t.column(C.CODE), t.column(C.LABEL), t.column(C.VALUE)
+    out = {}
+    for i, row in enumerate(t.rows):
+        code = _text(row[ci])
+        if not code:
+            continue
+        typ = types.get(code, "text")
+        e = Entry(code, _text(row[cl]) or code, typ, parse_value(row[cv], typ), t.sheet, t.address(i, cv))
+        if e.parsed.invalid:
+            _unparseable(problems, e)
+        out[code] = e
+    return out
+
+
+def _read_indicators(t: Table, plan, problems):
+    col = {h: t.column(h) for h in C.INDICATOR_COLUMNS}
+    kind_fields = plan.field_by_code if plan is not None else None
+    values: dict[str, Entry] = {}
+    targets: dict[str, ShownTarget] = {}
+    shown: list[tuple] = []
+    for i, row in enumerate(t.rows):
+        code = _text(row[col[C.CODE]])
+        entry_raw = row[col[C.ENTRY]]
+        if not code:
+            if _text(entry_raw):
+                _problem(problems, "row_without_code", SEVERITY_WARNING, t.sheet, t.address(i, col[C.ENTRY]),
+                         None, entry_raw,
+                         f"Trang '{t.sheet}', ô {t.address(i, col[C.ENTRY])}: dòng không có mã nên số liệu không "
+                         "được tính. Hãy nhập số liệu vào đúng dòng có sẵn của bảng.")
+            continue
+        form_type = _text(row[col[C.FIELD_TYPE]]) or "text"
+        typ = form_type
+        if kind_fields is not None:
+            f = kind_fields.get(code)
+            if f is None:
+                _problem(problems, "unknown_code", SEVERITY_WARNING, t.sheet, t.address(i, col[C.CODE]), code,
+                         code, f"Trang '{t.sheet}', ô {t.address(i, col[C.CODE])}: mã '{code}' không có trong kế hoạch.")
+            else:
+                typ = f.type
+        derived = typ == "formula"
+        label = _text(row[col[C.LABEL]]) or code
+        e = Entry(code, label, "number" if derived else typ,
+                  parse_value(entry_raw, "number" if derived else typ), t.sheet,
+                  t.address(i, col[C.ENTRY]), derived)
+        if e.parsed.invalid and not derived:
+            _unparseable(problems, e)
+        if code in values:
+            _problem(problems, "duplicate_code", SEVERITY_ERROR, t.sheet, e.cell, code, code,
+                     f"Trang '{t.sheet}', ô {e.cell}: mã '{code}' xuất hiện hai lần; chỉ dòng đầu được tính.")
+            continue
+        values[code] = e
+        comparator = _text(row[col[C.COMPARATOR]])
+        minimum = _number_or_none(row[col[C.TARGET_MIN]])
+        stretch = _number_or_none(row[col[C.TARGET_STRETCH]])
+        target_code = _text(row[col[C.TARGET_CODE]])
+        text = _text(row[col[C.TARGET_TEXT]])
+        shown.append((code, target_code, comparator, minimum, stretch, text))
+        if target_code:
+            targets[code] = ShownTarget(code, target_code, comparator, minimum, stretch, text, t.sheet,
+                                        t.address(i, col[C.TARGET_TEXT]))
+    return values, targets, shown
+
+
+def _read_scores(t: Table | None, problems) -> dict[str, ScoreEntry]:
+    if t is None or any(t.column(h) is None for h in C.SCORE_COLUMNS):
+        return {}
+    col = {h: t.column(h) for h in C.SCORE_COLUMNS}
+    out = {}
+    for i, row in enumerate(t.rows):
+        code = _text(row[col[C.CODE]])
+        if not code:
+            continue
+        label = _text(row[col[C.LABEL]]) or code
+
+        def entry(h: str, typ: str) -> Entry:
+            e = Entry(code, f"{label} — {h}", typ, parse_value(row[col[h]], typ), t.sheet, t.address(i, col[h]))
+            if e.parsed.invalid:
+                _unparseable(problems, e)
+            return e
+
+        out[code] = ScoreEntry(code, _text(row[col[C.GROUP]]), label, _number_or_none(row[col[C.POINTS]]),
+                               _text(row[col[C.METHOD]]), entry(C.SELF_SCORE, "number"),
+                               entry(C.UPPER_SCORE, "number"), entry(C.EXPLANATION, "text"))
+    return out
+
+
+def _read_list(t: Table, types: dict[str, str], problems) -> ListTable:
+    rows, cells = [], []
+    for i, row in enumerate(t.rows):
+        if all(not _text(v) for v in row):
+            continue
+        record = {}
+        for j, h in enumerate(t.headers):
+            typ = types.get(h, "text")
+            parsed = parse_value(row[j], typ)
+            if parsed.invalid:
+                _unparseable(problems, Entry(h, h, typ, parsed, t.sheet, t.address(i, j)))
+            record[h] = parsed.value if parsed.ok else (None if parsed.blank else parsed.raw)
+        rows.append(record)
+        cells.append(t.address(i, 0))
+    return ListTable(t.name, t.sheet, list(t.headers), rows, cells)
+
+
+def _check_identity(form: FormData, shown: list[tuple], plan) -> None:
+    """Identity shown vs recorded; targets shown vs the digest recorded at issue time."""
+    p = form.problems
+    code_entry = form.info.get("ma_don_vi")
+    if code_entry is not None and _text(code_entry.raw) != form.unit_code:
+        _problem(p, "identity_changed", SEVERITY_ERROR, code_entry.sheet, code_entry.cell, "ma_don_vi",
+                 code_entry.raw, f"Trang '{code_entry.sheet}', ô {code_entry.cell}: mã đơn vị '{_text(code_entry.raw)}' "
+                 f"khác mã đơn vị của biểu mẫu '{form.unit_code}'. Không sửa ô đã khóa; hãy dùng biểu mẫu gốc.")
+    recorded = form.meta.get("targets_digest", "")
+    actual = C.targets_digest(form.unit_code, form.plan_fingerprint, shown)
+    if recorded != actual:
+        _problem(p, "targets_changed", SEVERITY_ERROR, None, None, None, None,
+                 "Chỉ tiêu trong biểu mẫu khác với chỉ tiêu khi phát hành (có thể đã bị sửa). Khi tổng hợp, "
+                 "chỉ tiêu được lấy từ kế hoạch; hãy dùng biểu mẫu gốc nếu cần xem đúng chỉ tiêu.")
+    if plan is not None:
+        if form.plan_id != plan.info.plan_id:
+            _problem(p, "other_plan", SEVERITY_ERROR, None, None, None, form.plan_id,
+                     f"Biểu mẫu thuộc kế hoạch '{form.plan_id}', không phải kế hoạch '{plan.info.plan_id}'.")
+        elif form.plan_fingerprint != plan.fingerprint:
+            _problem(p, "plan_changed", SEVERITY_WARNING, None, None, None, form.plan_version,
+                     f"Biểu mẫu được phát từ phiên bản {form.plan_version} của kế hoạch; kế hoạch hiện là phiên bản "
+                     f"{plan.info.version}. Số liệu vẫn được đọc, chỉ tiêu lấy theo kế hoạch hiện hành.")
+        if form.unit_code not in plan.unit_by_code:
+            _problem(p, "unknown_unit", SEVERITY_ERROR, None, None, None, form.unit_code,
+                     f"Mã đơn vị '{form.unit_code}' không có trong danh sách đơn vị của kế hoạch.")

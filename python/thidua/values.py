@@ -1,0 +1,237 @@
+"""Vietnamese cell values: parse what people type, format what people read.
+
+Vietnamese style writes "1.234.567" for thousands and "1,5" for decimals; people also type
+"95%", "12 người", " 7 ". Every parser returns a `Parsed`: the value, the raw cell content as
+found, and a Vietnamese note when the content was interpreted (ok, with a note) or refused
+(invalid: the raw content is kept, nothing is guessed). Plain data, no Excel, no pandas: the
+Excel buttons import this on every click.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+OK, BLANK, INVALID = "ok", "blank", "invalid"
+
+
+@dataclass(frozen=True)
+class Parsed:
+    status: str                 # ok | blank | invalid
+    value: object = None        # typed value when ok; None otherwise
+    raw: object = None          # the cell content as found
+    note: str | None = None     # Vietnamese: how the content was read, or why it was refused
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+    @property
+    def blank(self) -> bool:
+        return self.status == BLANK
+
+    @property
+    def invalid(self) -> bool:
+        return self.status == INVALID
+
+
+def _blank(raw) -> Parsed:
+    return Parsed(BLANK, None, raw)
+
+
+def _is_blank(raw) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def _shown(raw) -> str:
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw).strip() if isinstance(raw, str) else str(raw)
+
+
+# --- numbers ----------------------------------------------------------------------------------
+# A number, possibly with separators, a sign, a percent sign and a trailing unit word
+# ("12 người", "1.234.000 đồng"). The unit part is letters only: "khoảng 3" (word first) is refused.
+_NUMBER_RE = re.compile(
+    r"^(?P<sign>[+\-−]?)\s*(?P<num>\d[\d.,\s]*\d|\d)\s*(?P<pct>%?)\s*(?P<unit>[^\W\d_][^\d]*)?$",
+    re.UNICODE)
+_VN_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+(,\d+)?$")        # 1.234.567 or 1.234,5
+_EN_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")         # 1,234,567.5 (English)
+_SPACE_THOUSANDS = re.compile(r"^\d{1,3}( \d{3})+(,\d+)?$")       # 1 234 567
+
+
+def _number_text(text: str) -> tuple[float, str | None] | None:
+    """Digits with separators -> (value, note about an unusual reading) or None."""
+    if re.fullmatch(r"\d+", text):
+        return float(text), None
+    if _VN_THOUSANDS.match(text):
+        return float(text.replace(".", "").replace(",", ".")), None
+    if _SPACE_THOUSANDS.match(text):
+        return float(text.replace(" ", "").replace(",", ".")), None
+    if re.fullmatch(r"\d+,\d+", text):                              # 1,5 (Vietnamese decimal)
+        return float(text.replace(",", ".")), None
+    if re.fullmatch(r"\d+\.\d+", text):                              # 1.5: not thousands, so a decimal
+        return float(text), f"đã hiểu '{text}' là số thập phân {format_number_vi(float(text), 6)}"
+    if _EN_THOUSANDS.match(text) and "." in text:                    # 1,234.5: English style
+        v = float(text.replace(",", ""))
+        return v, f"đã hiểu '{text}' theo kiểu tiếng Anh là {format_number_vi(v, 6)}"
+    return None
+
+
+def parse_number(raw, *, integer: bool = False, percent: bool = False) -> Parsed:
+    """A number from a cell. `percent`: "95%" and 0.95 both give 0.95; `integer`: whole numbers only."""
+    if isinstance(raw, bool):
+        return Parsed(INVALID, None, raw, "ô này cần một số, không phải Có/Không (TRUE/FALSE)")
+    if isinstance(raw, (int, float)):
+        return _finish(float(raw), raw, integer, None)
+    if isinstance(raw, (datetime, date)):
+        return Parsed(INVALID, None, raw, "ô này cần một số nhưng đang là ngày tháng; hãy nhập số")
+    if _is_blank(raw):
+        return _blank(raw)
+    text = str(raw).strip().replace("\u00a0", " ")
+    if text.startswith("="):
+        return Parsed(INVALID, None, raw, f"'{text}' là chữ bắt đầu bằng '=', không phải số; hãy nhập số")
+    m = _NUMBER_RE.match(text)
+    read = _number_text(m.group("num").strip()) if m else None
+    if read is None:
+        what, example = ("số nguyên", "12 hoặc 1.234") if integer else ("số", "1.234 hoặc 1,5")
+        return Parsed(INVALID, None, raw,
+                      f"không đọc được '{text}' thành {what}; hãy chỉ nhập {what} (ví dụ {example}), "
+                      "không kèm chữ")
+    value, note = read
+    if m.group("sign") in ("-", "−"):
+        value = -value
+    notes = [note] if note else []
+    if m.group("pct"):
+        if integer and not percent:
+            return Parsed(INVALID, None, raw, f"'{text}' là tỷ lệ phần trăm, nhưng ô này cần một số nguyên; "
+                                              "hãy nhập số lượng, không nhập phần trăm")
+        value /= 100
+    elif percent:
+        if value > 1:                                                 # "95" typed as text in a % cell
+            notes.append(f"đã hiểu '{text}' là {format_number_vi(value, 2)}%")
+            value /= 100
+    if m.group("unit"):
+        notes.append(f"đã bỏ chữ '{m.group('unit').strip()}' và đọc '{text}' là {format_number_vi(value, 6)}")
+    return _finish(value, raw, integer, "; ".join(notes) or None)
+
+
+def _finish(value: float, raw, integer: bool, note: str | None) -> Parsed:
+    if value != value or value in (float("inf"), float("-inf")):
+        return Parsed(INVALID, None, raw, "giá trị không phải số hợp lệ")
+    if integer:
+        if abs(value - round(value)) > 1e-9:
+            return Parsed(INVALID, None, raw, f"'{_shown(raw)}' không phải số nguyên; hãy nhập số nguyên (ví dụ 12)")
+        return Parsed(OK, int(round(value)), raw, note)
+    if value.is_integer() and abs(value) < 2**53:
+        return Parsed(OK, int(value), raw, note)
+    return Parsed(OK, value, raw, note)
+
+
+# --- dates ------------------------------------------------------------------------------------
+_DMY_RE = re.compile(r"^(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{4}|\d{2})$")
+_YMD_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def parse_date(raw) -> Parsed:
+    """A date: a real date cell, "15/03/2026" (day first), "2026-03-15", or an Excel serial."""
+    if isinstance(raw, datetime):
+        return Parsed(OK, raw.date(), raw)
+    if isinstance(raw, date):
+        return Parsed(OK, raw, raw)
+    if isinstance(raw, bool):
+        return Parsed(INVALID, None, raw, "ô này cần ngày dạng ngày/tháng/năm")
+    if isinstance(raw, (int, float)):
+        if 1 <= raw < 2958466 and float(raw).is_integer() and 20000 <= raw <= 80000:
+            return Parsed(OK, _EXCEL_EPOCH + timedelta(days=int(raw)), raw)
+        return Parsed(INVALID, None, raw, f"'{_shown(raw)}' không phải ngày; nhập dạng ngày/tháng/năm, ví dụ 15/03/2026")
+    if _is_blank(raw):
+        return _blank(raw)
+    text = str(raw).strip()
+    m = _DMY_RE.match(text)
+    y = mo = d = None
+    if m:
+        d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if y < 100:
+            y += 2000
+    else:
+        m = _YMD_RE.match(text)
+        if m:
+            y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if y is not None:
+        try:
+            return Parsed(OK, date(y, mo, d), raw)
+        except ValueError:
+            pass
+    return Parsed(INVALID, None, raw,
+                  f"không đọc được '{text}' thành ngày; nhập dạng ngày/tháng/năm, ví dụ 15/03/2026")
+
+
+# --- yes / no ---------------------------------------------------------------------------------
+_YES = {"có", "co", "x", "yes", "y", "true", "đã", "đạt", "1", "rồi"}
+_NO = {"không", "khong", "ko", "k", "no", "n", "false", "chưa", "0", "-"}
+
+
+def parse_yes_no(raw) -> Parsed:
+    if isinstance(raw, bool):
+        return Parsed(OK, raw, raw)
+    if isinstance(raw, (int, float)) and raw in (0, 1):
+        return Parsed(OK, bool(raw), raw)
+    if _is_blank(raw):
+        return _blank(raw)
+    text = str(raw).strip().casefold()
+    if text in _YES:
+        return Parsed(OK, True, raw)
+    if text in _NO:
+        return Parsed(OK, False, raw)
+    return Parsed(INVALID, None, raw, f"'{_shown(raw)}' không phải Có/Không; hãy chọn Có hoặc Không trong danh sách")
+
+
+# --- text -------------------------------------------------------------------------------------
+def parse_text(raw) -> Parsed:
+    """Text as found (stripped). A leading "=" stays text: it is never evaluated."""
+    if _is_blank(raw):
+        return _blank(raw)
+    if isinstance(raw, datetime):
+        return Parsed(OK, raw.strftime("%d/%m/%Y") if raw.time() == datetime.min.time() else raw.isoformat(" "), raw)
+    if isinstance(raw, date):
+        return Parsed(OK, raw.strftime("%d/%m/%Y"), raw)
+    return Parsed(OK, _shown(raw), raw)
+
+
+def parse_value(raw, typ: str) -> Parsed:
+    """Dispatch on a field type: number | integer | percent | yes_no | date | text."""
+    if typ == "number":
+        return parse_number(raw)
+    if typ == "integer":
+        return parse_number(raw, integer=True)
+    if typ == "percent":
+        return parse_number(raw, percent=True)
+    if typ == "yes_no":
+        return parse_yes_no(raw)
+    if typ == "date":
+        return parse_date(raw)
+    return parse_text(raw)
+
+
+# --- formatting -------------------------------------------------------------------------------
+def format_number_vi(x, decimals: int = 0) -> str:
+    """1234567.891 -> "1.234.567,89" (decimals=2); trailing zeros of the fraction are dropped."""
+    if x is None:
+        return ""
+    if isinstance(x, bool):
+        return "Có" if x else "Không"
+    neg = x < 0
+    text = f"{abs(float(x)):,.{decimals}f}"
+    whole, _, frac = text.partition(".")
+    frac = frac.rstrip("0")
+    out = whole.replace(",", ".") + ("," + frac if frac else "")
+    return ("-" if neg and out.strip("0.,") else "") + out
+
+
+def format_percent_vi(x, decimals: int = 1) -> str:
+    """0.9792 -> "97,9%"; 1.5137 with 2 decimals -> "151,37%"."""
+    if x is None:
+        return ""
+    return format_number_vi(float(x) * 100, decimals) + "%"
