@@ -41,6 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
     read.add_argument("--plan", help="tệp kế hoạch (kiểu dữ liệu lấy theo kế hoạch)")
     read.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
 
+    check = sub.add_parser("check", help="kiểm tra và chấm điểm biểu mẫu đã điền")
+    check.add_argument("forms", nargs="+", help="tệp biểu mẫu hoặc thư mục")
+    check.add_argument("--plan", help="tệp kế hoạch (mặc định: quy định kèm trong từng biểu mẫu)")
+    check.add_argument("--previous", nargs="+", metavar="TỆP",
+                       help="biểu mẫu đợt trước của cùng đơn vị (kiểm tra số liệu lũy kế)")
+    check.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+    check.add_argument("--out", help="ghi danh sách lỗi ra tệp Excel")
+
     demo = sub.add_parser("demo", help="chạy thử toàn bộ trên dữ liệu tỉnh mẫu")
     demo.add_argument("--out", default="demo_output", help="thư mục kết quả (mặc định demo_output)")
     demo.add_argument("--seed", type=int, default=2026)
@@ -99,6 +107,8 @@ def _dispatch(args) -> int:
         return EXIT_OK
     if args.command == "read":
         return _read(args)
+    if args.command == "check":
+        return _check(args)
     if args.command == "demo":
         from .demo.run import run_demo
         return run_demo(Path(args.out), seed=args.seed)
@@ -138,6 +148,26 @@ def _read(args) -> int:
         for msg in r["problems"]:
             print(f"    - {msg}")
     return status
+
+
+def _check(args) -> int:
+    from .check.report import check_files, print_report, results_json, write_findings_workbook
+    plan = None
+    if args.plan:
+        from .plan.read import read_plan
+        plan = read_plan(args.plan)
+    previous = None
+    if args.previous:
+        previous = {r.unit: r.form for r in check_files(args.previous, plan) if r.form is not None}
+    results = check_files(args.forms, plan, previous)
+    if args.out:
+        out = write_findings_workbook(results, args.out)
+        print(f"Đã ghi kết quả kiểm tra vào {out}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(results_json(results), ensure_ascii=False, indent=2, default=str))
+    else:
+        print_report(results, sys.stdout)
+    return EXIT_FINDINGS if any(r.failed for r in results) else EXIT_OK
 
 
 def _jsonable(v):

@@ -67,6 +67,9 @@ UNIT_ROWS = (
     ("ngay_bao_cao", "Ngày báo cáo", True, "date"),
 )
 UNIT_INPUT_CODES = tuple(code for code, _, is_input, _ in UNIT_ROWS if is_input)
+UNIT_REQUIRED_CODES = ("nguoi_bao_cao", "ngay_bao_cao")   # checks warn when these are blank
+# A list table whose row count backs a count field of the indicator table.
+LIST_COUNT_FIELDS = {INITIATIVE_TABLE: "so_sang_kien"}
 
 # Meta keys, in the hidden protected table.
 META_KEYS = ("template_version", "plan_id", "plan_version", "plan_fingerprint", "unit_code",

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .. import __version__
+from ..plan.embed import meta_entries
 from ..plan.model import Period, Plan, Unit
 from ..plan.semantics import NO, YES, target_verdict_excel
 from ..write.xlsx import Styles, new_workbook, save_atomic, setup_print
@@ -291,13 +292,14 @@ def _meta_sheet(wb, plan: Plan, unit: Unit, period: Period, layout: FormLayout, 
         "template_version": C.TEMPLATE_VERSION, "plan_id": plan.info.plan_id,
         "plan_version": str(plan.info.version), "plan_fingerprint": plan.fingerprint,
         "unit_code": unit.code, "unit_kind": unit.kind, "cluster_code": unit.cluster,
-        "period_code": period.code, "issued_at": issued_at.isoformat(), "tool_version": __version__,
+        "period_code": period.code, "issued_at": issued_at.isoformat(" "), "tool_version": __version__,
         "targets_digest": layout.digest(unit, plan),
     }
+    meta.update(meta_entries(plan, unit.code))   # the unit's rules, for the buttons on a PC without the plan
     ws.add_table(0, 0, len(meta), 1, {"name": C.META_TABLE, "columns": [{"header": h} for h in C.META_COLUMNS]})
-    for i, key in enumerate(C.META_KEYS, start=1):
+    for i, (key, value) in enumerate(meta.items(), start=1):
         ws.write_string(i, 0, key)
-        ws.write_string(i, 1, meta[key])
+        ws.write_string(i, 1, value)
     ws.set_column(0, 1, 24)
     ws.protect("")
     ws.very_hidden()

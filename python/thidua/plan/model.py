@@ -142,6 +142,19 @@ class Rating:
 
 
 @dataclass(frozen=True)
+class Check:
+    """A consistency rule between fields (like DHIS2's validation rules): left <op> right."""
+    code: str
+    label: str
+    left: str                   # expression over field codes (plan.expr)
+    comparator: str             # <= | >= | = | < | >
+    right: str
+    severity: str               # lỗi | cảnh báo | thông tin
+    applies_to: str
+    help: str | None = None
+
+
+@dataclass(frozen=True)
 class Plan:
     info: PlanInfo
     clusters: tuple[Cluster, ...]
@@ -152,6 +165,7 @@ class Plan:
     groups: tuple[CriteriaGroup, ...]
     criteria: tuple[Criterion, ...]
     ratings: tuple[Rating, ...]
+    checks: tuple[Check, ...] = ()
     source: str | None = field(default=None, compare=False)
 
     # --- look-ups -------------------------------------------------------------------------
@@ -206,6 +220,17 @@ class Plan:
     def criteria_for(self, kind: str) -> list[Criterion]:
         codes = {g.code for g in self.groups_for(kind)}
         return [c for c in self.criteria if c.group in codes]
+
+    def checks_for(self, kind: str) -> list[Check]:
+        return [c for c in self.checks if applies(c.applies_to, kind)]
+
+    @cached_property
+    def criterion_by_code(self) -> dict[str, Criterion]:
+        return {c.code: c for c in self.criteria}
+
+    @cached_property
+    def rating_by_code(self) -> dict[str, Rating]:
+        return {r.code: r for r in self.ratings}
 
     def ratings_best_first(self) -> list[Rating]:
         return sorted(self.ratings, key=lambda r: r.rank)

@@ -13,8 +13,8 @@ from ..read.workbook import Table, open_workbook
 from ..values import parse_date, parse_number, parse_text, parse_yes_no
 from . import schema
 from .expr import FormulaError, parse_formula
-from .model import (Cluster, Criterion, CriteriaGroup, Field, Period, Plan, PlanInfo, Rating, Target,
-                    Unit, applies)
+from .model import (Check, Cluster, Criterion, CriteriaGroup, Field, Period, Plan, PlanInfo, Rating,
+                    Target, Unit, applies)
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 FIELD_CODE_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -127,13 +127,15 @@ def read_plan(path: str | Path) -> Plan:
     groups = [(row, sh, CriteriaGroup(**v)) for row, sh, v in r.rows(wb, S.GROUPS)]
     criteria = [(row, sh, Criterion(**v)) for row, sh, v in r.rows(wb, S.CRITERIA)]
     ratings = [(row, sh, Rating(**{**v, "needs_floor": bool(v["needs_floor"])})) for row, sh, v in r.rows(wb, S.RATINGS)]
+    checks = [(row, sh, Check(**v)) for row, sh, v in r.rows(wb, S.CHECKS)]
 
     _check_links(r, clusters, units, periods, fields, targets, groups, criteria, ratings)
+    _check_rules(r, checks, {f.code: f for _, _, f in fields})
     if r.problems or info is None:
         raise PlanDefinitionError(r.problems, str(path))
     strip = lambda items: tuple(x for _, _, x in items)  # noqa: E731
     return Plan(info, strip(clusters), strip(units), strip(periods), strip(fields), strip(targets),
-                strip(groups), strip(criteria), strip(ratings), source=str(path))
+                strip(groups), strip(criteria), strip(ratings), strip(checks), source=str(path))
 
 
 def _read_info(r: _Reader, rows) -> PlanInfo | None:
@@ -264,6 +266,28 @@ def _check_links(r, clusters, units, periods, fields, targets, groups, criteria,
                   f"xếp loại thấp nhất '{ranked[-1].code}' phải bắt đầu từ 0 điểm để mọi CĐCS đều được xếp loại")
     if ratings and not ranked:
         r.problem(S.RATINGS.sheet, None, None, "bảng xếp loại chưa có ngưỡng điểm hợp lệ")
+
+
+def _check_rules(r, checks, field_by_code) -> None:
+    """Each side of a consistency rule is a valid expression over numeric fields that exist
+    wherever the rule applies."""
+    for row, sh, c in checks:
+        for header, text in (("Vế trái", c.left), ("Vế phải", c.right)):
+            if not text:
+                continue
+            try:
+                formula = parse_formula(text)
+            except FormulaError as exc:
+                r.problem(sh, row, header, str(exc))
+                continue
+            for ref in formula.refs:
+                f = field_by_code.get(ref)
+                if f is None:
+                    r.problem(sh, row, header, f"mã trường '{ref}' không có trong bảng Trường số liệu")
+                elif f.type not in NUMERIC_TYPES:
+                    r.problem(sh, row, header, f"trường '{ref}' không phải kiểu số nên không so sánh được")
+                elif c.applies_to and not _covers(f.applies_to, c.applies_to):
+                    r.problem(sh, row, header, f"trường '{ref}' không áp dụng cho mọi đơn vị mà quy tắc này áp dụng")
 
 
 def _covers(outer: str | None, inner: str | None) -> bool:

@@ -32,6 +32,9 @@ MEASURES = {
     "Không tự động": "manual",               # stated in the plan, judged by people
 }
 METHODS = {"Tự chấm": "self", "Đạt/Không đạt": "all_or_nothing", "Theo tỷ lệ đạt": "proportional"}
+# Severities follow Excel's data-validation alert styles: Stop / Warning / Information.
+SEVERITIES = {"Lỗi": "lỗi", "Cảnh báo": "cảnh báo", "Thông tin": "thông tin"}
+CHECK_COMPARATORS = {"≤": "<=", "<=": "<=", "≥": ">=", ">=": ">=", "=": "=", "<": "<", ">": ">"}
 
 
 def label_of(mapping: dict, value) -> str:
@@ -184,6 +187,23 @@ RATINGS = TableSpec(
     ),
 )
 
+CHECKS = TableSpec(
+    "tblChecks", "Kiểm tra chéo", "QUY TẮC KIỂM TRA CHÉO GIỮA CÁC TRƯỜNG SỐ LIỆU", "checks.csv",
+    (
+        Column("Mã quy tắc", "code", "code", width=10),
+        Column("Nội dung", "label", width=48),
+        Column("Vế trái", "left", width=26,
+               help="Mã trường hoặc phép tính trên mã trường, ví dụ kpcd_da_thu."),
+        Column("So sánh", "comparator", "choice", choices=CHECK_COMPARATORS, width=9),
+        Column("Vế phải", "right", width=26,
+               help="Mã trường, số hoặc phép tính, ví dụ kpcd_phai_thu."),
+        Column("Mức độ", "severity", "choice", choices=SEVERITIES, width=11,
+               help="Lỗi: phải sửa. Cảnh báo: cần xem lại. Thông tin: để biết."),
+        Column("Áp dụng", "applies_to", "choice", choices=APPLIES, width=15),
+        Column("Hướng dẫn sửa", "help", required=False, width=48),
+    ),
+)
+
 PLAN_TABLES: tuple[TableSpec, ...] = (
-    PLAN_INFO, CLUSTERS, UNITS, PERIODS, FIELDS, TARGETS, GROUPS, CRITERIA, RATINGS,
+    PLAN_INFO, CLUSTERS, UNITS, PERIODS, FIELDS, TARGETS, GROUPS, CRITERIA, RATINGS, CHECKS,
 )

@@ -195,7 +195,12 @@ def read_meta(wb: Workbook, path: Path) -> dict[str, str]:
 def read_form(path: str | Path, plan=None, data: bytes | None = None) -> FormData:
     """Read one filled form. `plan`, when given, decides field types (the plan wins over the form)."""
     path = Path(path)
-    wb = open_workbook(path, data)
+    return form_from_workbook(open_workbook(path, data), plan)
+
+
+def form_from_workbook(wb: Workbook, plan=None) -> FormData:
+    """The same reading over any source of tables: a file, or a live Excel book (excel.live)."""
+    path = wb.path
     meta = read_meta(wb, path)
     problems: list[ReadProblem] = []
     info = _read_info(_require(wb, C.UNIT_TABLE, C.UNIT_COLUMNS, path), problems)
@@ -345,9 +350,14 @@ def _check_identity(form: FormData, shown: list[tuple], plan) -> None:
             _problem(p, "other_plan", SEVERITY_ERROR, None, None, None, form.plan_id,
                      f"Biểu mẫu thuộc kế hoạch '{form.plan_id}', không phải kế hoạch '{plan.info.plan_id}'.")
         elif form.plan_fingerprint != plan.fingerprint:
+            if form.plan_version == str(plan.info.version):
+                what = (f"Kế hoạch (phiên bản {plan.info.version}) đã được sửa sau khi phát biểu mẫu này mà chưa "
+                        "tăng số phiên bản")
+            else:
+                what = (f"Biểu mẫu được phát từ phiên bản {form.plan_version} của kế hoạch; kế hoạch hiện là "
+                        f"phiên bản {plan.info.version}")
             _problem(p, "plan_changed", SEVERITY_WARNING, None, None, None, form.plan_version,
-                     f"Biểu mẫu được phát từ phiên bản {form.plan_version} của kế hoạch; kế hoạch hiện là phiên bản "
-                     f"{plan.info.version}. Số liệu vẫn được đọc, chỉ tiêu lấy theo kế hoạch hiện hành.")
+                     f"{what}. Số liệu vẫn được đọc, chỉ tiêu lấy theo kế hoạch hiện hành.")
         if form.unit_code not in plan.unit_by_code:
             _problem(p, "unknown_unit", SEVERITY_ERROR, None, None, None, form.unit_code,
                      f"Mã đơn vị '{form.unit_code}' không có trong danh sách đơn vị của kế hoạch.")

@@ -16,6 +16,8 @@ import xlsxwriter
 FONT = "Times New Roman"
 A4 = 9
 DATE_FORMAT = "dd/mm/yyyy"
+INPUT_FILL = "#FFF2CC"     # cells people fill (the check marks restore this colour when cleared)
+FORMULA_FILL = "#E2EFDA"   # derived cells
 
 
 def new_workbook(buffer: io.BytesIO | None = None) -> tuple[xlsxwriter.Workbook, io.BytesIO]:
@@ -66,15 +68,15 @@ class Styles:
         self.percent = f(border=1, num_format="0.0%", locked=True)
         self.date = f(border=1, num_format=DATE_FORMAT, locked=True, align="left")
         self.result = f(border=1, locked=True, bold=True, align="center")
-        self.input_text = f(text_wrap=True, border=1, locked=False, bg_color="#FFF2CC")
-        self.input_number = f(border=1, num_format="#,##0.##", locked=False, bg_color="#FFF2CC")
-        self.input_integer = f(border=1, num_format="#,##0", locked=False, bg_color="#FFF2CC")
-        self.input_percent = f(border=1, num_format="0.0%", locked=False, bg_color="#FFF2CC")
-        self.input_date = f(border=1, num_format=DATE_FORMAT, locked=False, bg_color="#FFF2CC", align="left")
-        self.input_choice = f(border=1, locked=False, bg_color="#FFF2CC", align="center")
-        self.formula_number = f(border=1, num_format="#,##0.##", locked=True, bg_color="#E2EFDA")
-        self.formula_percent = f(border=1, num_format="0.00%", locked=True, bg_color="#E2EFDA")
-        self.formula_text = f(border=1, locked=True, bg_color="#E2EFDA", align="center")
+        self.input_text = f(text_wrap=True, border=1, locked=False, bg_color=INPUT_FILL)
+        self.input_number = f(border=1, num_format="#,##0.##", locked=False, bg_color=INPUT_FILL)
+        self.input_integer = f(border=1, num_format="#,##0", locked=False, bg_color=INPUT_FILL)
+        self.input_percent = f(border=1, num_format="0.0%", locked=False, bg_color=INPUT_FILL)
+        self.input_date = f(border=1, num_format=DATE_FORMAT, locked=False, bg_color=INPUT_FILL, align="left")
+        self.input_choice = f(border=1, locked=False, bg_color=INPUT_FILL, align="center")
+        self.formula_number = f(border=1, num_format="#,##0.##", locked=True, bg_color=FORMULA_FILL)
+        self.formula_percent = f(border=1, num_format="0.00%", locked=True, bg_color=FORMULA_FILL)
+        self.formula_text = f(border=1, locked=True, bg_color=FORMULA_FILL, align="center")
 
 
 def setup_print(ws, *, landscape: bool, header_row: int | None = None, title: str = "") -> None:

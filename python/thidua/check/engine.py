@@ -1,0 +1,285 @@
+"""Check one form against its plan: every rule runs, every failure is collected.
+
+The rules are data (the plan's fields, targets, consistency checks and score sheet); this
+module is the small library of rule kinds that interprets them. Nothing here knows whether
+the form came from a file or from a live Excel book.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from ..forms import contract as C
+from ..forms.layout import expected_formula_values, layout_for
+from ..plan.expr import parse_formula
+from ..plan.model import Check, Field, Plan
+from ..plan.semantics import MET, NOT_MET, describe_target
+from ..read.form import SEVERITY_ERROR, SEVERITY_INFO, SEVERITY_WARNING, Entry, FormData
+from ..values import format_number_vi, format_percent_vi
+from .findings import Finding, sort_key
+
+_EPS = 1e-9
+_COMPARE = {
+    "<=": (lambda a, b: a <= b + _EPS, "≤", "lớn hơn"),
+    ">=": (lambda a, b: a >= b - _EPS, "≥", "nhỏ hơn"),
+    "=": (lambda a, b: abs(a - b) <= _EPS, "=", "khác"),
+    "<": (lambda a, b: a < b - _EPS, "<", "không nhỏ hơn"),
+    ">": (lambda a, b: a > b + _EPS, ">", "không lớn hơn"),
+}
+
+
+@dataclass
+class Context:
+    form: FormData
+    plan: Plan
+    kind: str
+    values: dict[str, object]          # typed entered values plus recomputed derived values
+    derived: dict[str, dict]           # {field: {"value", "verdict"}} recomputed from the entries
+    previous: dict[str, object] | None  # the same unit's figures of the previous period (year-to-date)
+
+
+def check_form(form: FormData, plan: Plan, previous: FormData | dict | None = None) -> list[Finding]:
+    """All findings for one read form, sorted by severity then position."""
+    kind = _kind(form, plan)
+    entered = form.entered()
+    derived = expected_formula_values(layout_for(plan, kind), entered)
+    values = {**entered, **{code: v["value"] for code, v in derived.items()}}
+    prev = previous.entered() if isinstance(previous, FormData) else previous
+    ctx = Context(form, plan, kind, values, derived, prev)
+    findings: list[Finding] = []
+    for rule in RULES:
+        findings.extend(rule(ctx))
+    return sorted(findings, key=sort_key)
+
+
+def _kind(form: FormData, plan: Plan) -> str:
+    unit = plan.unit_by_code.get(form.unit_code)
+    return unit.kind if unit is not None else (form.unit_kind or "public")
+
+
+# --- helpers ----------------------------------------------------------------------------------
+def _at(e: Entry) -> str:
+    return f"Trang '{e.sheet}', ô {e.cell} ({e.label})"
+
+
+def show(value, f: Field | None = None) -> str:
+    """A value as a person reads it in a message."""
+    if value is None or value == "":
+        return "(trống)"
+    if isinstance(value, bool):
+        return "Có" if value else "Không"
+    if isinstance(value, date):
+        return f"{value:%d/%m/%Y}"
+    if isinstance(value, (int, float)):
+        if f is not None and (f.unit_label == "%" or f.type == "percent"):
+            return format_percent_vi(value, 2)
+        return format_number_vi(value, 2)
+    return str(value)
+
+
+# --- rule kinds -------------------------------------------------------------------------------
+def rule_read_problems(ctx: Context):
+    """What the reader already found: unparseable cells, changed identity or targets..."""
+    for p in ctx.form.problems:
+        yield Finding(p.code, p.severity, p.message, p.sheet, p.cell, p.field, p.value)
+
+
+def rule_interpreted(ctx: Context):
+    """A value read with an interpretation ("12 người" -> 12): said, so the person can confirm."""
+    for e in (*ctx.form.values.values(), *ctx.form.info.values()):
+        if e.parsed.ok and e.parsed.note and not e.derived:
+            yield Finding("interpreted", SEVERITY_INFO,
+                          f"{_at(e)}: {e.parsed.note}. Nếu đúng thì không cần sửa; nên nhập chỉ con số.",
+                          e.sheet, e.cell, e.code, e.raw, e.value)
+
+
+def rule_required(ctx: Context):
+    for f in ctx.plan.fields_for(ctx.kind):
+        e = ctx.form.values.get(f.code)
+        if f.is_derived or not f.required:
+            continue
+        if e is None:
+            yield Finding("missing_row", SEVERITY_ERROR,
+                          f"Biểu mẫu thiếu dòng '{f.label}' (mã {f.code}) trong bảng số liệu. Hãy dùng biểu mẫu gốc.",
+                          field=f.code)
+        elif e.parsed.blank:
+            how = "chọn Có hoặc Không" if f.type == "yes_no" else "nhập số liệu (ghi 0 nếu không có)" \
+                if f.type in ("number", "integer", "percent") else "nhập nội dung"
+            yield Finding("required", SEVERITY_ERROR, f"{_at(e)}: ô bắt buộc đang để trống; hãy {how}.",
+                          e.sheet, e.cell, f.code, None, "bắt buộc")
+
+
+def rule_range(ctx: Context):
+    for f in ctx.plan.fields_for(ctx.kind):
+        e = ctx.form.values.get(f.code)
+        if e is None or f.is_derived or not e.parsed.ok or not isinstance(e.value, (int, float)) \
+                or isinstance(e.value, bool):
+            continue
+        lo = 0 if f.min is None and f.type in ("number", "integer", "percent") else f.min
+        if lo is not None and e.value < lo - _EPS:
+            yield Finding("out_of_range", SEVERITY_ERROR,
+                          f"{_at(e)}: {show(e.value, f)} nhỏ hơn mức cho phép {show(lo, f)}; hãy nhập lại.",
+                          e.sheet, e.cell, f.code, e.value, f"≥ {show(lo, f)}")
+        if f.max is not None and e.value > f.max + _EPS:
+            yield Finding("out_of_range", SEVERITY_ERROR,
+                          f"{_at(e)}: {show(e.value, f)} lớn hơn mức cho phép {show(f.max, f)}; hãy nhập lại.",
+                          e.sheet, e.cell, f.code, e.value, f"≤ {show(f.max, f)}")
+
+
+def date_window(ctx: Context, f: Field) -> tuple[date, date]:
+    """Dates of a period's report: inside the period, or year-to-date for cumulative fields."""
+    period = ctx.plan.period(ctx.form.period_code) if ctx.form.period_code in ctx.plan.period_by_code else None
+    if period is None:
+        return date(ctx.plan.info.year, 1, 1), date(ctx.plan.info.year, 12, 31)
+    start = date(period.start.year, 1, 1) if f.cumulative else period.start
+    return start, period.end
+
+
+def rule_dates_in_period(ctx: Context):
+    for f in ctx.plan.fields_for(ctx.kind):
+        e = ctx.form.values.get(f.code)
+        if f.type != "date" or e is None or not e.parsed.ok:
+            continue
+        start, end = date_window(ctx, f)
+        if not start <= e.value <= end:
+            yield Finding("date_outside_period", SEVERITY_ERROR,
+                          f"{_at(e)}: ngày {show(e.value)} nằm ngoài kỳ báo cáo ({start:%d/%m/%Y} – {end:%d/%m/%Y}); "
+                          "hãy kiểm tra lại ngày, tháng, năm.",
+                          e.sheet, e.cell, f.code, e.value, f"{start:%d/%m/%Y} – {end:%d/%m/%Y}")
+
+
+def rule_consistency(ctx: Context):
+    """The plan's consistency checks (tblChecks): left <op> right over the same form's values."""
+    for check in ctx.plan.checks_for(ctx.kind):
+        yield from _one_check(ctx, check)
+
+
+def _one_check(ctx: Context, check: Check):
+    left, right = parse_formula(check.left), parse_formula(check.right)
+    a, b = left.evaluate(ctx.values), right.evaluate(ctx.values)
+    if a is None or b is None:
+        return                      # a blank or unreadable operand is reported by its own rule
+    test, sign, broken = _COMPARE[check.comparator]
+    if test(a, b):
+        return
+    anchor = next((ctx.form.values[r] for r in left.refs if r in ctx.form.values), None)
+    fld = ctx.plan.field_by_code.get(left.refs[0]) if left.refs else None
+    right_label = _side_label(ctx, right)
+    where = _at(anchor) if anchor is not None else "Trang số liệu"
+    how = f" {check.help}" if check.help else ""
+    yield Finding(check.code, check.severity,
+                  f"{where}: {show(a, fld)} {broken} {right_label} ({show(b, fld)}), trái quy tắc "
+                  f"'{check.label}'.{how}",
+                  anchor.sheet if anchor else None, anchor.cell if anchor else None,
+                  left.refs[0] if left.refs else None, a, f"{sign} {show(b, fld)}")
+
+
+def _side_label(ctx: Context, formula) -> str:
+    if len(formula.refs) == 1 and formula.text.strip() == formula.refs[0]:
+        f = ctx.plan.field_by_code.get(formula.refs[0])
+        return f"'{f.label}'" if f else formula.text
+    return formula.text
+
+
+def rule_targets(ctx: Context):
+    """Per-unit targets for the unit's kind: not met is a warning, met below stretch is info."""
+    for t in ctx.plan.unit_targets_for(ctx.kind):
+        e = ctx.form.values.get(t.field)
+        if e is None:
+            continue
+        f = ctx.plan.field_by_code[t.field]
+        verdict = ctx.derived.get(t.field, {}).get("verdict")
+        wanted = describe_target(t.comparator, t.value, t.stretch, t.unit_label)
+        value = ctx.values.get(t.field)
+        if verdict == NOT_MET:
+            yield Finding("target_not_met", SEVERITY_WARNING,
+                          f"{_at(e)}: chưa đạt chỉ tiêu '{t.label}' ({wanted}); số liệu hiện là {show(value, f)}. "
+                          "Nếu số liệu đúng, ghi lý do ở cột Ghi chú.",
+                          e.sheet, e.cell, t.field, value, wanted)
+        elif verdict == MET and t.comparator == "range":
+            yield Finding("target_below_stretch", SEVERITY_INFO,
+                          f"{_at(e)}: đạt mức tối thiểu của chỉ tiêu '{t.label}' ({wanted}), chưa đạt mức phấn đấu "
+                          f"{show(t.stretch, f)}.", e.sheet, e.cell, t.field, value, wanted)
+
+
+def rule_cumulative(ctx: Context):
+    """Year-to-date figures may not fall below the previous period's (plan: Lũy kế = Có)."""
+    if not ctx.previous:
+        return
+    for f in ctx.plan.fields_for(ctx.kind):
+        if not f.cumulative or f.is_derived or f.type not in ("number", "integer"):
+            continue
+        e, before = ctx.form.values.get(f.code), ctx.previous.get(f.code)
+        if e is None or not e.parsed.ok or not isinstance(before, (int, float)) or isinstance(before, bool):
+            continue
+        if e.value < before - _EPS:
+            yield Finding("cumulative_decrease", SEVERITY_ERROR,
+                          f"{_at(e)}: số liệu lũy kế từ đầu năm là {show(e.value, f)}, nhỏ hơn số đã báo cáo đợt "
+                          f"trước ({show(before, f)}). Số lũy kế phải cộng cả số của đợt trước.",
+                          e.sheet, e.cell, f.code, e.value, f"≥ {show(before, f)}")
+
+
+def rule_scores(ctx: Context):
+    """Self and upper-level scores: within 0..points; a self-score needs an explanation."""
+    for crit in ctx.plan.criteria_for(ctx.kind):
+        s = ctx.form.scores.get(crit.code)
+        if s is None:
+            yield Finding("missing_row", SEVERITY_ERROR,
+                          f"Bảng chấm điểm thiếu tiêu chí {crit.code} ({crit.label}). Hãy dùng biểu mẫu gốc.",
+                          field=crit.code)
+            continue
+        for e, who in ((s.self_score, "tự chấm"), (s.upper_score, "cấp trên chấm")):
+            if not e.parsed.ok:
+                continue
+            if e.value > crit.points + _EPS or e.value < -_EPS:
+                yield Finding("score_out_of_range", SEVERITY_ERROR,
+                              f"Trang '{e.sheet}', ô {e.cell} (tiêu chí {crit.code}): điểm {who} {show(e.value)} "
+                              f"ngoài khoảng 0 – {show(crit.points)} (điểm chuẩn); hãy chấm lại.",
+                              e.sheet, e.cell, crit.code, e.value, f"0 – {show(crit.points)}")
+        self_score, note = s.self_score, s.explanation
+        if crit.method == "self" and self_score.parsed.blank:
+            yield Finding("self_score_blank", SEVERITY_WARNING,
+                          f"Trang '{self_score.sheet}', ô {self_score.cell} (tiêu chí {crit.code}): chưa tự chấm; "
+                          "tiêu chí tự chấm để trống được tính 0 điểm.",
+                          self_score.sheet, self_score.cell, crit.code, None, f"0 – {show(crit.points)}")
+        if self_score.parsed.ok and self_score.value > 0 and note.parsed.blank:
+            yield Finding("no_explanation", SEVERITY_WARNING,
+                          f"Trang '{note.sheet}', ô {note.cell} (tiêu chí {crit.code}): có điểm tự chấm "
+                          f"{show(self_score.value)} nhưng chưa có diễn giải; hãy ghi diễn giải, minh chứng.",
+                          note.sheet, note.cell, crit.code, None, "diễn giải")
+
+
+def rule_report_info(ctx: Context):
+    """Who reported and when: blanks are warnings, a date after the deadline is information."""
+    info = ctx.form.info
+    for code in C.UNIT_REQUIRED_CODES:
+        e = info.get(code)
+        if e is not None and e.parsed.blank:
+            yield Finding("report_info_blank", SEVERITY_WARNING,
+                          f"{_at(e)}: chưa ghi {e.label.lower()}; hãy ghi để cấp trên liên hệ khi cần.",
+                          e.sheet, e.cell, code, None, "bắt buộc")
+    day = info.get("ngay_bao_cao")
+    period = ctx.plan.period_by_code.get(ctx.form.period_code)
+    if day is not None and day.parsed.ok and period is not None and day.value > period.deadline:
+        yield Finding("report_late", SEVERITY_INFO,
+                      f"{_at(day)}: ngày báo cáo {show(day.value)} sau hạn nộp {period.deadline:%d/%m/%Y}; "
+                      "báo cáo được ghi nhận là nộp muộn.", day.sheet, day.cell, "ngay_bao_cao", day.value,
+                      f"≤ {period.deadline:%d/%m/%Y}")
+
+
+def rule_initiative_list(ctx: Context):
+    """The initiative count should be backed by as many rows in the initiative list."""
+    e = ctx.form.values.get(C.LIST_COUNT_FIELDS[C.INITIATIVE_TABLE])
+    lst = ctx.form.lists.get(C.INITIATIVE_TABLE)
+    if e is None or lst is None or not e.parsed.ok or not isinstance(e.value, int):
+        return
+    listed = len(lst.rows)
+    if listed < e.value:
+        yield Finding("initiatives_unlisted", SEVERITY_WARNING,
+                      f"{_at(e)}: báo cáo {e.value} sáng kiến nhưng trang '{lst.sheet}' mới liệt kê {listed}; "
+                      "hãy ghi đủ danh sách sáng kiến.", e.sheet, e.cell, e.code, listed, e.value)
+
+
+RULES = (rule_read_problems, rule_interpreted, rule_required, rule_range, rule_dates_in_period,
+         rule_consistency, rule_targets, rule_cumulative, rule_scores, rule_report_info,
+         rule_initiative_list)

@@ -1,0 +1,147 @@
+"""Check many form files: one row per file with its status, findings and score; the terminal
+report and the findings workbook. A file that cannot be read is a finding, never a crash."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import FileProblem, ThiduaError
+from ..read.form import SEVERITY_ERROR, FormData, read_form
+from ..values import format_number_vi
+from .findings import COLUMNS, HEADERS_VI, Finding, has_errors, summary_text
+
+
+@dataclass
+class FileCheck:
+    path: Path
+    status: str                         # ok | file problem code
+    form: FormData | None = None
+    findings: list[Finding] = field(default_factory=list)
+    score: object = None                # score.engine.ScoreResult
+    message: str = ""
+
+    @property
+    def unit(self) -> str:
+        return self.form.unit_code if self.form else ""
+
+    @property
+    def failed(self) -> bool:
+        return self.status != "ok" or has_errors(self.findings)
+
+
+def expand(paths) -> list[Path]:
+    """Files as given; folders become their files (sorted), lock files included: they get a status."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(x for x in p.iterdir() if x.is_file()))
+        else:
+            out.append(p)
+    return out
+
+
+def check_files(paths, plan=None, previous: dict[str, FormData] | None = None) -> list[FileCheck]:
+    """Read, check and score each file; `plan=None` uses the plan each form carries."""
+    from ..plan.embed import plan_from_form_meta
+    from ..score.engine import score_form
+    from .engine import check_form
+
+    results = []
+    for path in expand(paths):
+        try:
+            form = read_form(path, plan)
+            rules = plan or plan_from_form_meta(form.meta)
+            if plan is None:
+                form = read_form(path, rules)
+        except FileProblem as exc:
+            results.append(FileCheck(path, exc.code, message=exc.message,
+                                     findings=[Finding(exc.code, SEVERITY_ERROR, exc.message)]))
+            continue
+        except ThiduaError as exc:
+            results.append(FileCheck(path, "no_plan", message=exc.message,
+                                     findings=[Finding("no_plan", SEVERITY_ERROR, exc.message)]))
+            continue
+        prev = (previous or {}).get(form.unit_code)
+        findings = check_form(form, rules, prev)
+        results.append(FileCheck(path, "ok", form, findings, score_form(form, rules)))
+    return results
+
+
+def print_report(results: list[FileCheck], out) -> None:
+    for r in results:
+        if r.status != "ok":
+            print(f"✗ {r.path.name}: {r.message}", file=out)
+            continue
+        s = r.score
+        rating = f"{s.rating} ({s.rating_name})" if s.rating else s.rating_name
+        mark = "✗" if r.failed else "✓"
+        print(f"{mark} {r.path.name} — đơn vị {r.unit}: {summary_text(r.findings)}; "
+              f"điểm {format_number_vi(s.total, 2)}/{format_number_vi(s.max_total, 2)}, {rating}", file=out)
+        for f in r.findings:
+            print(f"    [{f.severity}] {f.message}", file=out)
+        print(f"    Xếp loại: {s.reason}", file=out)
+    bad = sum(r.failed for r in results)
+    print(f"Tổng cộng {len(results)} tệp: {len(results) - bad} không có lỗi, {bad} có lỗi hoặc không đọc được.", file=out)
+
+
+def results_json(results: list[FileCheck]) -> list[dict]:
+    out = []
+    for r in results:
+        item = {"file": str(r.path), "status": r.status, "unit": r.unit, "message": r.message,
+                "findings": [{k: _plain(getattr(f, k)) for k in COLUMNS} for f in r.findings]}
+        if r.score is not None:
+            s = r.score
+            item["score"] = {"total": s.total, "max": s.max_total, "rating": s.rating, "reason": s.reason,
+                             "groups": {g.code: g.score for g in s.groups},
+                             "criteria": {c.code: c.final for c in s.criteria}}
+        out.append(item)
+    return out
+
+
+def write_findings_workbook(results: list[FileCheck], path) -> Path:
+    """Findings of every file as one Excel Table (text written as text), plus a per-file sheet."""
+    from ..write.xlsx import Styles, new_workbook, save_atomic, setup_print
+    wb, buf = new_workbook()
+    st = Styles(wb)
+    ws = wb.add_worksheet("Kết quả kiểm tra")
+    headers = ["Tệp", "Mã đơn vị", *HEADERS_VI]
+    rows = [[r.path.name, r.unit, *[_plain(getattr(f, k)) for k in COLUMNS]] for r in results for f in r.findings]
+    _table(ws, st, "tblFindings", headers, rows, (36, 10, 16, 10, 14, 8, 18, 16, 16, 90))
+    setup_print(ws, landscape=True, header_row=0, title="Kết quả kiểm tra")
+    ws2 = wb.add_worksheet("Theo tệp")
+    headers2 = ["Tệp", "Mã đơn vị", "Trạng thái", "Số lỗi", "Số cảnh báo", "Tổng điểm", "Xếp loại", "Lý do"]
+    rows2 = []
+    for r in results:
+        n_err = sum(f.severity == "lỗi" for f in r.findings)
+        n_warn = sum(f.severity == "cảnh báo" for f in r.findings)
+        s = r.score
+        rows2.append([r.path.name, r.unit, "đọc được" if r.status == "ok" else r.message, n_err, n_warn,
+                      s.total if s else None, (s.rating or s.rating_name) if s else None, s.reason if s else None])
+    _table(ws2, st, "tblFiles", headers2, rows2, (36, 10, 40, 8, 10, 10, 12, 70))
+    setup_print(ws2, landscape=True, header_row=0, title="Theo tệp")
+    wb.close()
+    return save_atomic(buf.getvalue(), path)
+
+
+def _table(ws, st, name, headers, rows, widths) -> None:
+    for j, w in enumerate(widths):
+        ws.set_column(j, j, w)
+    ws.add_table(0, 0, max(len(rows), 1), len(headers) - 1,
+                 {"name": name, "style": "Table Style Light 9", "columns": [{"header": h} for h in headers]})
+    for i, row in enumerate(rows, start=1):
+        for j, v in enumerate(row):
+            if v is None:
+                ws.write_blank(i, j, None, st.text)
+            elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                ws.write_number(i, j, v, st.number)
+            else:
+                ws.write_string(i, j, str(v), st.text)   # "=1+1" from a form stays text
+    ws.freeze_panes(1, 0)
+
+
+def _plain(v):
+    if hasattr(v, "strftime"):
+        return v.strftime("%d/%m/%Y")
+    if isinstance(v, bool):
+        return "Có" if v else "Không"
+    return v
