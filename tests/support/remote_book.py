@@ -61,7 +61,9 @@ def book_from_file(path):
 
 
 def book_from_payload(payload):
-    return xw.Book(json=payload)
+    """A book over a copy: the engine mirrors some changes into its payload as it queues them."""
+    import copy
+    return xw.Book(json=copy.deepcopy({k: v for k, v in payload.items() if not k.startswith("_")}))
 
 
 def _addr(a: str) -> str:

@@ -9,11 +9,11 @@ from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 
-from ..errors import FileProblem
+from ..check.findings import SEVERITIES
+from ..check.report import check_files, write_findings_workbook
 from ..forms.write import issue_forms
 from ..plan.read import read_plan
 from ..plan.template import write_plan
-from ..read.form import read_form
 from ..values import format_number_vi
 from .fill import play_province
 
@@ -80,23 +80,36 @@ def run_demo(out: Path, seed: int = 2026) -> int:
     }
     (out / "demo_manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str), "utf-8")
 
-    # Read everything back, exactly as a cluster lead's folder would be read.
-    forms, failures = [], []
-    for path in sorted(returned.iterdir()):
-        try:
-            forms.append(read_form(path, plan))
-        except FileProblem as exc:
-            failures.append((path.name, exc))
+    # Read, check and score everything, exactly as a cluster lead's folder would be.
+    results = check_files([returned], plan)
+    forms = [r.form for r in results if r.form is not None]
+    failures = [(r.path.name, r) for r in results if r.form is None]
+    findings_path = write_findings_workbook(results, out / f"ket_qua_kiem_tra_{PERIOD}.xlsx")
     elapsed = time.perf_counter() - t0
     _print_summary(plan, period, plan_path, issued, issued_dir, returned, forms, failures, missing, out, elapsed)
+    _print_checks(results, findings_path)
+    print(f"Xong sau {format_number_vi(elapsed, 1)} giây.")
     return 0
+
+
+def _print_checks(results, findings_path) -> None:
+    checked = [r for r in results if r.form is not None]
+    with_errors = [r for r in checked if r.failed]
+    by_sev = Counter(f.severity for r in checked for f in r.findings)
+    by_rule = Counter(f.rule for r in checked for f in r.findings if f.severity == "lỗi")
+    ratings = Counter(r.score.rating or "chưa xếp loại" for r in checked)
+    print(f"• Kiểm tra {len(checked)} biểu mẫu: {len(with_errors)} biểu mẫu có lỗi phải sửa; "
+          + ", ".join(f"{by_sev[s]} {s}" for s in SEVERITIES if by_sev[s]))
+    print("    lỗi thường gặp: " + ", ".join(f"{rule} ×{n}" for rule, n in by_rule.most_common(6)))
+    print("• Chấm điểm (tạm tính theo bảng điểm của kế hoạch): "
+          + ", ".join(f"{code} {n}" for code, n in sorted(ratings.items())))
+    print(f"• Danh sách lỗi từng ô: {findings_path}")
 
 
 def _print_summary(plan, period, plan_path, issued, issued_dir, returned, forms, failures, missing, out, elapsed):
     n = lambda x: format_number_vi(x, 0)  # noqa: E731
     units_read = Counter(f.unit_code for f in forms)
     late = [f for f in forms if f.report_date and f.report_date > period.deadline]
-    problems = [p for f in forms for p in f.problems]
     print("=" * 78)
     print(f"CHẠY THỬ thidua — {plan.info.title}")
     print(f"{plan.info.issuer}; kế hoạch {plan.info.plan_id}, phiên bản {plan.info.version}")
@@ -109,19 +122,13 @@ def _print_summary(plan, period, plan_path, issued, issued_dir, returned, forms,
     print(f"    đọc được {len(forms)} biểu mẫu của {len(units_read)} đơn vị"
           + (f" ({sum(1 for c in units_read.values() if c > 1)} đơn vị nộp hơn một bản)" if any(c > 1 for c in units_read.values()) else ""))
     print(f"    không dùng được {len(failures)} tệp:")
-    for name, exc in failures:
-        print(f"      - [{exc.code}] {exc.message}")
+    for name, r in failures:
+        print(f"      - [{r.status}] {r.message}")
     print(f"• Chưa nộp: {len(missing)} đơn vị: " + ", ".join(f"{u.code} {u.name}" for u in missing))
     print(f"• Nộp muộn (ngày báo cáo sau {period.deadline:%d/%m/%Y}): {len(late)} biểu mẫu: "
           + ", ".join(sorted({f.unit_code for f in late})))
-    print(f"• Ô cần xem lại ngay khi đọc (chữ trong ô số, ngày sai dạng…): {len(problems)}")
-    for p in problems[:6]:
-        print(f"      - {p.message}")
-    if len(problems) > 6:
-        print(f"      … và {len(problems) - 6} ô khác")
     total = lambda code: sum(v for f in forms if isinstance(v := f.value(code), (int, float)) and not isinstance(v, bool))  # noqa: E731
     print(f"• Số liệu thô đọc được: {n(total('so_cnvcld'))} CNVCLĐ, {n(total('so_doan_vien'))} đoàn viên, "
           f"{n(total('so_cuoc_tuyen_truyen'))} cuộc tuyên truyền với {n(total('so_luot_tham_du'))} lượt người, "
           f"{n(total('so_sang_kien'))} sáng kiến")
     print(f"• Danh sách lỗi đã cài sẵn để kiểm tra: {out / 'demo_manifest.json'}")
-    print(f"Xong sau {format_number_vi(elapsed, 1)} giây.")
