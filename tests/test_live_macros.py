@@ -11,7 +11,7 @@ from support.fixtures import fill, public_form
 from support.remote_book import apply_actions, book_from_payload, payload_from_file
 from thidua.check.report import check_files
 from thidua.excel import live
-from thidua.write.xlsx import INPUT_FILL
+from thidua.forms.contract import INPUT_FILL
 
 MISTAKES = {"kpcd_da_thu": 120_000_000, "so_luot_tham_du": "khoảng 300", "vi_pham_y_duc": 1,
             "so_cnvcld": "200 người", "ngay_hoi_nghi": "20/12/2025"}

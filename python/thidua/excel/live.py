@@ -15,7 +15,6 @@ from ..errors import ThiduaError
 from ..forms import contract as C
 from ..read.form import FormData, form_from_workbook
 from ..read.workbook import Table, Workbook
-from ..write.xlsx import FORMULA_FILL, INPUT_FILL
 
 RESULT_TABLE, RESULT_SHEET = "tblKetQuaKiemTra", "Kết quả kiểm tra"
 SCORE_TABLE, SCORE_SHEET = "tblKetQuaChamDiem", "Kết quả chấm điểm"
@@ -185,14 +184,14 @@ def original_fill(wb: Workbook, sheet: str, cell: str) -> str | None:
         if t.name == C.INDICATOR_TABLE:
             if header == C.ENTRY:
                 derived = str(row[t.headers.index(C.FIELD_TYPE)] or "") == "formula"
-                return FORMULA_FILL if derived else INPUT_FILL
-            return FORMULA_FILL if header == C.VERDICT else INPUT_FILL if header == C.NOTE else None
+                return C.FORMULA_FILL if derived else C.INPUT_FILL
+            return C.FORMULA_FILL if header == C.VERDICT else C.INPUT_FILL if header == C.NOTE else None
         if t.name == C.SCORE_TABLE:
-            return INPUT_FILL if header in (C.SELF_SCORE, C.UPPER_SCORE, C.EXPLANATION) else None
+            return C.INPUT_FILL if header in (C.SELF_SCORE, C.UPPER_SCORE, C.EXPLANATION) else None
         if t.name == C.UNIT_TABLE:
-            return INPUT_FILL if header == C.VALUE and str(row[0] or "") in C.UNIT_INPUT_CODES else None
+            return C.INPUT_FILL if header == C.VALUE and str(row[0] or "") in C.UNIT_INPUT_CODES else None
         if t.name == C.INITIATIVE_TABLE:
-            return INPUT_FILL
+            return C.INPUT_FILL
         return None
     return None
 

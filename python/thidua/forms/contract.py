@@ -28,6 +28,10 @@ SHEETS = {
     META_TABLE: "_thidua",
 }
 
+# Fills of a fresh form: cells people fill, and derived cells. Clearing check marks restores them.
+INPUT_FILL = "#FFF2CC"
+FORMULA_FILL = "#E2EFDA"
+
 KEY, VALUE = "Khóa", "Giá trị"
 META_COLUMNS = (KEY, VALUE)
 

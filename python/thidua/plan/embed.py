@@ -20,13 +20,26 @@ _PARTS = {"clusters": Cluster, "units": Unit, "periods": Period, "fields": Field
 CHUNK = 30000                     # an Excel cell holds at most 32,767 characters
 
 
+_BASE: dict[int, tuple[Plan, dict]] = {}
+
+
+def _base(plan: Plan) -> dict:
+    """The unit-independent part, built once per plan object (issuing 2,000 forms reuses it)."""
+    hit = _BASE.get(id(plan))
+    if hit is None or hit[0] is not plan:
+        payload = {k: [asdict(x) for x in getattr(plan, k)] for k in _PARTS if k not in ("units", "clusters")}
+        payload["info"] = asdict(plan.info)
+        payload["fingerprint"] = plan.fingerprint
+        _BASE.clear()
+        _BASE[id(plan)] = hit = (plan, payload)
+    return hit[1]
+
+
 def plan_json(plan: Plan, unit_code: str) -> str:
     unit = plan.unit(unit_code)
-    payload = {k: [asdict(x) for x in getattr(plan, k)] for k in _PARTS}
+    payload = dict(_base(plan))
     payload["units"] = [asdict(unit)]
     payload["clusters"] = [asdict(c) for c in plan.clusters if c.code == unit.cluster]
-    payload["info"] = asdict(plan.info)
-    payload["fingerprint"] = plan.fingerprint
     return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_iso)
 
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import xlsxwriter
 
+from ..forms.contract import FORMULA_FILL, INPUT_FILL   # the form's colours are part of its contract
+
 FONT = "Times New Roman"
 A4 = 9
 DATE_FORMAT = "dd/mm/yyyy"
-INPUT_FILL = "#FFF2CC"     # cells people fill (the check marks restore this colour when cleared)
-FORMULA_FILL = "#E2EFDA"   # derived cells
 
 
 def new_workbook(buffer: io.BytesIO | None = None) -> tuple[xlsxwriter.Workbook, io.BytesIO]:
