@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
     check.add_argument("--out", help="ghi danh sách lỗi ra tệp Excel")
 
+    excel = sub.add_parser("build-excel", help="tạo add-in ThiDua.xlam và biểu mẫu mẫu từ mã nguồn xl/")
+    excel.add_argument("-o", "--out", default="build/excel", help="thư mục kết quả (mặc định build/excel)")
+
     demo = sub.add_parser("demo", help="chạy thử toàn bộ trên dữ liệu tỉnh mẫu")
     demo.add_argument("--out", default="demo_output", help="thư mục kết quả (mặc định demo_output)")
     demo.add_argument("--seed", type=int, default=2026)
@@ -109,6 +112,8 @@ def _dispatch(args) -> int:
         return _read(args)
     if args.command == "check":
         return _check(args)
+    if args.command == "build-excel":
+        return _build_excel(args)
     if args.command == "demo":
         from .demo.run import run_demo
         return run_demo(Path(args.out), seed=args.seed)
@@ -168,6 +173,21 @@ def _check(args) -> int:
     else:
         print_report(results, sys.stdout)
     return EXIT_FINDINGS if any(r.failed for r in results) else EXIT_OK
+
+
+def _build_excel(args) -> int:
+    from .xl.build import BuildError, build
+    try:
+        manifest = build(args.out)
+    except BuildError as exc:
+        raise ThiduaError(exc.message) from None
+    from .values import format_number_vi
+    out = Path(args.out).resolve()
+    for name, info in manifest["files"].items():
+        print(f"Đã tạo {out / name} ({format_number_vi(info['bytes'], 0)} byte)")
+    print(f"xlwings {manifest['xlwings']}, {len(manifest['sources'])} tệp nguồn, "
+          f"{format_number_vi(manifest['seconds'], 2)} giây; danh sách tệp: {out / 'manifest.json'}")
+    return EXIT_OK
 
 
 def _jsonable(v):
