@@ -2,8 +2,18 @@
 sheet, insert rows above a table. Used by the demo and by tests to play a CĐCS user."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from openpyxl.utils.cell import range_boundaries, get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
+
+
+def keeps_macros(path) -> bool:
+    """Load a form with openpyxl's keep_vba=True when it is macro-enabled, as Excel saves it:
+    the VBA project and the ribbon (customUI 2006 part and its relationship) then survive
+    `wb.save`, and the saved file stays a valid .xlsm. Without it openpyxl writes a plain
+    workbook, which Excel refuses to open under an .xlsm name."""
+    return Path(path).suffix.lower() in (".xlsm", ".xltm")
 
 
 def find_table(wb, name: str):

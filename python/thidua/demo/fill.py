@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from ..forms import contract as C
 from ..plan.model import Period, Plan, Unit
 from ..values import format_number_vi
-from .edits import insert_rows_above_table, list_row_cells, table_cell
+from .edits import insert_rows_above_table, keeps_macros, list_row_cells, table_cell
 
 FIRST_NAMES = ["Nguyễn Thị Hương", "Trần Văn Minh", "Lê Thị Lan", "Phạm Quốc Huy", "Hoàng Thị Mai",
                "Vũ Đức Thắng", "Đỗ Thị Thu", "Bùi Văn Nam", "Ngô Thị Hạnh", "Đặng Văn Hùng",
@@ -112,7 +112,7 @@ def _vi_text(x) -> str:
 def fill_form(src: Path, dst: Path, plan: Plan, unit: Unit, period: Period, rng: random.Random, *,
               late: bool = False, mistakes: int = 0, edit: bool = False) -> FilledForm:
     values = realistic_values(rng, plan, unit, period)
-    wb = load_workbook(src)
+    wb = load_workbook(src, keep_vba=keeps_macros(src))
     expected: dict[str, object] = {}
     planted: list[Planted] = []
     edits: list[str] = []

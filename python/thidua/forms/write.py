@@ -3,9 +3,13 @@
 Identity and targets are locked; entry cells are unlocked, yellow, validated (classic data
 validation only: openpyxl keeps it on round trips) with Vietnamese input messages; derived
 cells are native formulas so the form works with no Python at all.
+
+A form is a macro-enabled workbook (.xlsm): it carries the "Thi đua" ribbon tab and the VBA
+project built from xl/ (thidua.xl.build), whose buttons run thidua.excel through xlwings.
 """
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 from datetime import date, datetime
@@ -16,6 +20,7 @@ from ..plan.embed import meta_entries
 from ..plan.model import Period, Plan, Unit
 from ..plan.semantics import NO, YES, target_verdict_excel
 from ..write.xlsx import Styles, new_workbook, save_atomic, setup_print
+from ..xl import build as excel
 from . import contract as C
 from .layout import FormLayout, layout_for
 
@@ -47,8 +52,11 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40]
 
 
-def form_filename(unit: Unit, period: Period, suffix: str = ".xlsx") -> str:
-    """Sorts by cluster, then unit: C01_YT001_dot-1_benh-vien-da-khoa-tinh.xlsx"""
+FORM_SUFFIX = ".xlsm"
+
+
+def form_filename(unit: Unit, period: Period, suffix: str = FORM_SUFFIX) -> str:
+    """Sorts by cluster, then unit: C01_YT001_dot-1_benh-vien-da-khoa-tinh.xlsm"""
     return f"{unit.cluster}_{unit.code}_{period.code}_{slugify(unit.name)}{suffix}"
 
 
@@ -68,9 +76,22 @@ def form_bytes(plan: Plan, unit: Unit, period: Period, issued_at: datetime | Non
     _indicator_sheet(wb, st, layout, period, plan, heading)
     _score_sheet(wb, st, layout, heading)
     _initiative_sheet(wb, st, heading)
-    _meta_sheet(wb, plan, unit, period, layout, issued_at or datetime.now().replace(microsecond=0))
+    issued_at = issued_at or datetime.now().replace(microsecond=0)
+    _meta_sheet(wb, plan, unit, period, layout, issued_at)
+    wb.set_properties({"created": issued_at})
+    ribbon = _add_vba(wb)
     wb.close()
-    return buffer.getvalue()
+    return excel.with_ribbon(buffer.getvalue(), ribbon)
+
+
+def _add_vba(wb) -> bytes:
+    """The form's VBA project, code names matching its modules; returns the ribbon XML."""
+    sheets = wb.worksheets()
+    wb.set_vba_name("ThisWorkbook")
+    for ws, name in zip(sheets, excel.sheet_code_names(len(sheets))):
+        ws.set_vba_name(name)
+    wb.add_vba_project(io.BytesIO(excel.form_project(len(sheets))), is_stream=True)
+    return excel.ribbon_xml("bieu_mau")
 
 
 def _title(ws, st, title: str, heading: str) -> None:
