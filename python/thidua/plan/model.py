@@ -155,6 +155,29 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Title:
+    """An emulation title a unit or a member registers for (đăng ký danh hiệu)."""
+    code: str
+    name: str
+    target_of: str              # individual | collective
+    level: str                  # unit | industry | province | national (who confers it)
+    source: str
+    cap: float | None = None    # share cap on proposals
+    cap_base: str | None = None  # title whose count the cap is a share of; None: registered members
+
+
+@dataclass(frozen=True)
+class TitleCondition:
+    code: str
+    title: str
+    kind: str                   # see schema.CONDITION_KINDS
+    label: str
+    source: str
+    param: str | None = None
+    value: float | None = None
+
+
+@dataclass(frozen=True)
 class Plan:
     info: PlanInfo
     clusters: tuple[Cluster, ...]
@@ -166,6 +189,8 @@ class Plan:
     criteria: tuple[Criterion, ...]
     ratings: tuple[Rating, ...]
     checks: tuple[Check, ...] = ()
+    titles: tuple[Title, ...] = ()
+    conditions: tuple[TitleCondition, ...] = ()
     source: str | None = field(default=None, compare=False)
 
     # --- look-ups -------------------------------------------------------------------------
@@ -220,6 +245,13 @@ class Plan:
     def criteria_for(self, kind: str) -> list[Criterion]:
         codes = {g.code for g in self.groups_for(kind)}
         return [c for c in self.criteria if c.group in codes]
+
+    @cached_property
+    def title_by_code(self) -> dict[str, Title]:
+        return {t.code: t for t in self.titles}
+
+    def conditions_of(self, title: str) -> list[TitleCondition]:
+        return [c for c in self.conditions if c.title == title]
 
     def checks_for(self, kind: str) -> list[Check]:
         return [c for c in self.checks if applies(c.applies_to, kind)]

@@ -14,7 +14,7 @@ from ..values import parse_date, parse_number, parse_text, parse_yes_no
 from . import schema
 from .expr import FormulaError, parse_formula
 from .model import (Check, Cluster, Criterion, CriteriaGroup, Field, Period, Plan, PlanInfo, Rating,
-                    Target, Unit, applies)
+                    Target, Title, TitleCondition, Unit, applies)
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 FIELD_CODE_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -128,14 +128,18 @@ def read_plan(path: str | Path) -> Plan:
     criteria = [(row, sh, Criterion(**v)) for row, sh, v in r.rows(wb, S.CRITERIA)]
     ratings = [(row, sh, Rating(**{**v, "needs_floor": bool(v["needs_floor"])})) for row, sh, v in r.rows(wb, S.RATINGS)]
     checks = [(row, sh, Check(**v)) for row, sh, v in r.rows(wb, S.CHECKS)]
+    titles = [(row, sh, Title(**v)) for row, sh, v in r.rows(wb, S.TITLES)]
+    conditions = [(row, sh, TitleCondition(**v)) for row, sh, v in r.rows(wb, S.CONDITIONS)]
 
     _check_links(r, clusters, units, periods, fields, targets, groups, criteria, ratings)
     _check_rules(r, checks, {f.code: f for _, _, f in fields})
+    _check_titles(r, titles, conditions, {x.code for _, _, x in ratings})
     if r.problems or info is None:
         raise PlanDefinitionError(r.problems, str(path))
     strip = lambda items: tuple(x for _, _, x in items)  # noqa: E731
     return Plan(info, strip(clusters), strip(units), strip(periods), strip(fields), strip(targets),
-                strip(groups), strip(criteria), strip(ratings), strip(checks), source=str(path))
+                strip(groups), strip(criteria), strip(ratings), strip(checks), strip(titles),
+                strip(conditions), source=str(path))
 
 
 def _read_info(r: _Reader, rows) -> PlanInfo | None:
@@ -288,6 +292,41 @@ def _check_rules(r, checks, field_by_code) -> None:
                     r.problem(sh, row, header, f"trường '{ref}' không phải kiểu số nên không so sánh được")
                 elif c.applies_to and not _covers(f.applies_to, c.applies_to):
                     r.problem(sh, row, header, f"trường '{ref}' không áp dụng cho mọi đơn vị mà quy tắc này áp dụng")
+
+
+def _check_titles(r, titles, conditions, rating_codes) -> None:
+    """Titles and their conditions refer to things that exist and take the parameters they need."""
+    by_code = {t.code: t for _, _, t in titles}
+    for row, sh, t in titles:
+        if t.cap is not None and not 0 < t.cap <= 1:
+            r.problem(sh, row, "Tỷ lệ tối đa", "tỷ lệ tối đa phải lớn hơn 0% và không quá 100%")
+        if t.cap_base and t.cap_base not in by_code:
+            r.problem(sh, row, "Tính trên", f"danh hiệu '{t.cap_base}' không có trong bảng Danh hiệu")
+    individual = {"requires_title", "needs_initiative", "max_days_off", "min_months", "no_discipline_from"}
+    for row, sh, c in conditions:
+        title = by_code.get(c.title)
+        if title is None:
+            r.problem(sh, row, "Mã danh hiệu", f"danh hiệu '{c.title}' không có trong bảng Danh hiệu")
+            continue
+        if c.kind is None:
+            continue
+        if (c.kind in individual) != (title.target_of == "individual"):
+            who = "cá nhân" if c.kind in individual else "tập thể"
+            r.problem(sh, row, "Loại điều kiện", f"loại điều kiện này chỉ dùng cho danh hiệu {who}")
+        if c.kind in ("requires_title", "member_share_over", "member_share_at_least", "has_member_title"):
+            other = by_code.get(c.param or "")
+            if other is None or other.target_of != "individual":
+                r.problem(sh, row, "Tham số", "cần mã một danh hiệu cá nhân có trong bảng Danh hiệu")
+        if c.kind in ("max_days_off", "min_months", "member_share_over", "member_share_at_least") and c.value is None:
+            r.problem(sh, row, "Giá trị", "loại điều kiện này cần Giá trị")
+        if c.kind in ("no_discipline_from", "members_no_discipline_from") and c.param not in S_DISCIPLINE[1:]:
+            allowed = ", ".join(S_DISCIPLINE[1:])
+            r.problem(sh, row, "Tham số", f"cần một hình thức kỷ luật: {allowed}")
+        if c.kind == "min_rating" and c.param not in rating_codes:
+            r.problem(sh, row, "Tham số", "cần mã một xếp loại có trong bảng Xếp loại")
+
+
+S_DISCIPLINE = schema.DISCIPLINE_LEVELS
 
 
 def _covers(outer: str | None, inner: str | None) -> bool:

@@ -34,6 +34,24 @@ MEASURES = {
 METHODS = {"Tự chấm": "self", "Đạt/Không đạt": "all_or_nothing", "Theo tỷ lệ đạt": "proportional"}
 # Severities follow Excel's data-validation alert styles: Stop / Warning / Information.
 SEVERITIES = {"Lỗi": "lỗi", "Cảnh báo": "cảnh báo", "Thông tin": "thông tin"}
+TARGET_OF = {"Cá nhân": "individual", "Tập thể": "collective"}
+AWARD_LEVELS = {"Cơ sở": "unit", "Ngành": "industry", "Tỉnh": "province", "Toàn quốc": "national"}
+# Discipline forms, mildest first (Luật Viên chức / Bộ luật Lao động); a condition names the
+# mildest form that disqualifies.
+DISCIPLINE_LEVELS = ("Không", "Khiển trách", "Cảnh cáo", "Hạ bậc lương", "Giáng chức", "Cách chức",
+                     "Buộc thôi việc")
+CONDITION_KINDS = {
+    "Cần đạt danh hiệu": "requires_title",              # Tham số: mã danh hiệu cá nhân
+    "Có sáng kiến được công nhận": "needs_initiative",
+    "Số ngày nghỉ dưới": "max_days_off",                # Giá trị: số ngày (không tính nghỉ thai sản)
+    "Số tháng công tác từ": "min_months",               # Giá trị: số tháng
+    "Không bị kỷ luật từ mức": "no_discipline_from",    # Tham số: hình thức kỷ luật
+    "Tỷ lệ thành viên đạt danh hiệu trên": "member_share_over",   # Tham số: mã danh hiệu; Giá trị: tỷ lệ
+    "Tỷ lệ thành viên đạt danh hiệu từ": "member_share_at_least",
+    "Có thành viên đạt danh hiệu": "has_member_title",  # Tham số: mã danh hiệu
+    "Không thành viên nào bị kỷ luật từ mức": "members_no_discipline_from",  # Tham số: hình thức kỷ luật
+    "CĐCS xếp loại từ": "min_rating",                   # Tham số: mã xếp loại
+}
 CHECK_COMPARATORS = {"≤": "<=", "<=": "<=", "≥": ">=", ">=": ">=", "=": "=", "<": "<", ">": ">"}
 
 
@@ -204,6 +222,35 @@ CHECKS = TableSpec(
     ),
 )
 
+TITLES = TableSpec(
+    "tblTitles", "Danh hiệu", "DANH HIỆU THI ĐUA ĐƯỢC ĐĂNG KÝ", "titles.csv",
+    (
+        Column("Mã danh hiệu", "code", "code", width=11),
+        Column("Tên danh hiệu", "name", width=40),
+        Column("Đối tượng", "target_of", "choice", choices=TARGET_OF, width=10),
+        Column("Cấp khen", "level", "choice", choices=AWARD_LEVELS, width=10),
+        Column("Tỷ lệ tối đa", "cap", "percent", required=False, width=10,
+               help="Số được đề nghị không quá tỷ lệ này (bỏ trống: không giới hạn)."),
+        Column("Tính trên", "cap_base", "code", required=False, width=11,
+               help="Mã danh hiệu làm cơ sở tính tỷ lệ (ví dụ CSTĐCS không quá 15% số đạt LĐTT); "
+                    "bỏ trống: tính trên số thành viên đăng ký."),
+        Column("Nguồn", "source", width=48),
+    ),
+)
+CONDITIONS = TableSpec(
+    "tblTitleConditions", "Điều kiện danh hiệu", "ĐIỀU KIỆN XÉT DANH HIỆU", "title_conditions.csv",
+    (
+        Column("Mã điều kiện", "code", "code", width=10),
+        Column("Mã danh hiệu", "title", "code", width=11),
+        Column("Loại điều kiện", "kind", "choice", choices=CONDITION_KINDS, width=30),
+        Column("Tham số", "param", required=False, width=12),
+        Column("Giá trị", "value", "number", required=False, width=8),
+        Column("Nội dung", "label", width=48),
+        Column("Nguồn", "source", width=48),
+    ),
+)
+
 PLAN_TABLES: tuple[TableSpec, ...] = (
-    PLAN_INFO, CLUSTERS, UNITS, PERIODS, FIELDS, TARGETS, GROUPS, CRITERIA, RATINGS, CHECKS,
+    PLAN_INFO, CLUSTERS, UNITS, PERIODS, FIELDS, TARGETS, GROUPS, CRITERIA, RATINGS, CHECKS, TITLES,
+    CONDITIONS,
 )

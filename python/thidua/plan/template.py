@@ -65,6 +65,9 @@ def write_plan(path: str | Path, tables: dict[str, list[dict[str, str]]] | None 
         guide.write(i, 0, line, st.title if i == 0 else st.text_plain)
     setup_print(guide, landscape=False, title="Hướng dẫn kế hoạch thi đua")
 
+    lists = wb.add_worksheet("_danh_muc")     # choice lists too long for an inline list (255 chars)
+    lists.hide()
+    list_col = 0
     for spec in schema.PLAN_TABLES:
         ws = wb.add_worksheet(spec.sheet)
         rows = tables.get(spec.name, [])
@@ -91,6 +94,11 @@ def write_plan(path: str | Path, tables: dict[str, list[dict[str, str]]] | None 
                     ws.write(FIRST_ROW + 1 + i, j, value, fmt[kind])
         for j, col in enumerate(spec.columns):
             choices = list(col.choices) if col.choices else (["Có", "Không"] if col.kind == "yes_no" else None)
+            if choices and len(",".join(choices)) > 255:
+                lists.write_column(0, list_col, choices)
+                letter = chr(65 + list_col)
+                choices = f"='_danh_muc'!${letter}$1:${letter}${len(choices)}"
+                list_col += 1
             options = {"validate": "list", "source": choices} if choices else None
             if options or col.help:
                 options = options or {"validate": "any"}

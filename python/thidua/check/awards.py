@@ -1,0 +1,203 @@
+"""Title registrations against the plan's conditions (đăng ký danh hiệu thi đua).
+
+Plain data in, verdicts with Vietnamese reasons out. The plan's tblTitles / tblTitleConditions
+say what each title needs (citing the text it comes from); this module is the small library of
+condition kinds that interprets them. Used by the checks (one unit's form) and by
+consolidation (proposal lists, caps across a unit's members).
+"""
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass, field
+
+from ..plan.model import Plan, TitleCondition
+from ..plan.schema import DISCIPLINE_LEVELS
+
+
+@dataclass(frozen=True)
+class Member:
+    """One row of the member table: a person and the title registered."""
+    row: int                        # position in the list (1-based): the unit's order of priority
+    name: str
+    department: str
+    title: str | None               # title code registered (None: listed, not registering)
+    days_off: int | None = None
+    maternity_days: int | None = None
+    months: int | None = None
+    discipline: str | None = None   # one of DISCIPLINE_LEVELS ("Không" or blank: none)
+    has_initiative: bool | None = None
+    initiative: str | None = None
+    sheet: str | None = None
+    cell: str | None = None         # the "title registered" cell, where findings are marked
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """Who this is, for duplicates: name and department without case, accents or spaces."""
+        return (_fold(self.name), _fold(self.department))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    title: str
+    eligible: bool
+    reasons: tuple[str, ...] = ()   # why not (empty when eligible)
+    capped: bool = False            # eligible but over the title's share cap
+    cap_note: str = ""
+
+    @property
+    def proposed(self) -> bool:
+        return self.eligible and not self.capped
+
+    def reason_text(self) -> str:
+        if self.capped:
+            return self.cap_note
+        return "; ".join(self.reasons) if self.reasons else "đủ điều kiện"
+
+
+@dataclass
+class UnitRegistrations:
+    """One unit's registrations, judged."""
+    unit: str
+    members: list[tuple[Member, Verdict]] = field(default_factory=list)
+    collective: list[Verdict] = field(default_factory=list)
+    duplicates: list[tuple[Member, Member]] = field(default_factory=list)   # (repeat, first)
+
+
+def _fold(text: str | None) -> str:
+    text = (text or "").replace("đ", "d").replace("Đ", "D")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return " ".join(text.lower().split())
+
+
+def discipline_rank(level: str | None) -> int:
+    """0 for none; 1 for Khiển trách, ... (unknown text counts as the mildest form)."""
+    if level is None or not str(level).strip():
+        return 0
+    folded = _fold(level)
+    for i, name in enumerate(DISCIPLINE_LEVELS):
+        if _fold(name) == folded:
+            return i
+    return 1
+
+
+def individual(plan: Plan, m: Member, title: str, _depth: int = 0) -> Verdict:
+    """Does this member meet every condition of `title`? All failures are listed."""
+    reasons: list[str] = []
+    for c in plan.conditions_of(title):
+        reasons.extend(_individual_condition(plan, m, c, _depth))
+    return Verdict(title, not reasons, tuple(reasons))
+
+
+def _individual_condition(plan: Plan, m: Member, c: TitleCondition, depth: int) -> list[str]:
+    if c.kind == "requires_title":
+        if depth > 5:                               # a loop in the plan's conditions: stop, say so
+            return [f"điều kiện danh hiệu lồng nhau quá sâu ({c.code})"]
+        sub = individual(plan, m, c.param, depth + 1)
+        name = plan.title_by_code[c.param].name
+        return [] if sub.eligible else [f"chưa đủ điều kiện {name} ({'; '.join(sub.reasons)})"]
+    if c.kind == "needs_initiative":
+        return [] if m.has_initiative else ["chưa có sáng kiến, đề tài được công nhận"]
+    if c.kind == "max_days_off":
+        counted = max(0, (m.days_off or 0) - (m.maternity_days or 0))
+        if counted >= c.value:
+            extra = f" (đã trừ {m.maternity_days} ngày nghỉ thai sản)" if m.maternity_days else ""
+            return [f"nghỉ {counted} ngày làm việc{extra}, từ {c.value:g} ngày trở lên"]
+        return []
+    if c.kind == "min_months":
+        if m.months is None:
+            return ["chưa ghi số tháng công tác"]
+        return [] if m.months >= c.value else [f"mới công tác {m.months} tháng, dưới {c.value:g} tháng"]
+    if c.kind == "no_discipline_from":
+        limit = discipline_rank(c.param)
+        return [f"bị kỷ luật {str(m.discipline).strip().lower()}"] if discipline_rank(m.discipline) >= limit else []
+    raise ValueError(c.kind)
+
+
+def collective(plan: Plan, title: str, judged: list[tuple[Member, Verdict]], members: list[Member],
+               rating: str | None) -> Verdict:
+    """A collective title for the unit, from its members and its rating."""
+    reasons: list[str] = []
+    listed = len(members)
+    for c in plan.conditions_of(title):
+        if c.kind in ("member_share_over", "member_share_at_least"):
+            achieved = sum(1 for m in members if individual(plan, m, c.param).eligible)
+            share = achieved / listed if listed else 0.0
+            ok = share > c.value + 1e-12 if c.kind == "member_share_over" else share >= c.value - 1e-12
+            if not ok:
+                word = "trên" if c.kind == "member_share_over" else "từ"
+                reasons.append(f"{achieved}/{listed} thành viên đủ điều kiện "
+                               f"{plan.title_by_code[c.param].name} ({share:.0%}), cần {word} {c.value:.0%}")
+        elif c.kind == "has_member_title":
+            if not any(v.proposed and v.title == c.param for _, v in judged):
+                reasons.append(f"không có thành viên đủ điều kiện {plan.title_by_code[c.param].name}")
+        elif c.kind == "members_no_discipline_from":
+            limit = discipline_rank(c.param)
+            bad = [m.name for m in members if discipline_rank(m.discipline) >= limit]
+            if bad:
+                reasons.append(f"có thành viên bị kỷ luật từ {c.param.lower()} trở lên: {', '.join(bad)}")
+        elif c.kind == "min_rating":
+            wanted = plan.rating_by_code[c.param]
+            got = plan.rating_by_code.get(rating or "")
+            if got is None or got.rank > wanted.rank:
+                reasons.append(f"CĐCS xếp loại {rating or 'chưa xếp loại'}, cần {wanted.code}")
+        else:
+            raise ValueError(c.kind)
+    return Verdict(title, not reasons, tuple(reasons))
+
+
+def apply_caps(plan: Plan, judged: list[tuple[Member, Verdict]]) -> list[tuple[Member, Verdict]]:
+    """A title's share cap within one unit: the first eligible members in list order keep it,
+    the rest are marked 'vượt tỷ lệ' (the list order is the unit's order of priority)."""
+    out = list(judged)
+    for t in plan.titles:
+        if t.cap is None or t.target_of != "individual":
+            continue
+        if t.cap_base:
+            base = sum(1 for m, _ in judged if individual(plan, m, t.cap_base).eligible)
+            base_text = f"{base} người đủ điều kiện {plan.title_by_code[t.cap_base].name}"
+        else:
+            base = sum(1 for m, _ in judged if m.title)
+            base_text = f"{base} người đăng ký"
+        limit = math.floor(t.cap * base + 1e-9)
+        kept = 0
+        for i, (m, v) in enumerate(out):
+            if v.title != t.code or not v.eligible:
+                continue
+            if kept < limit:
+                kept += 1
+                continue
+            out[i] = (m, Verdict(v.title, True, (), True,
+                                 f"đủ điều kiện nhưng vượt tỷ lệ {t.cap:.0%} của {base_text} "
+                                 f"(tối đa {limit}); xét theo thứ tự danh sách"))
+    return out
+
+
+def judge_unit(plan: Plan, unit: str, members: list[Member], collective_titles: list[str],
+               rating: str | None) -> UnitRegistrations:
+    """Every registration of one unit: members (with caps), duplicates, collective titles."""
+    result = UnitRegistrations(unit)
+    seen: dict[tuple[str, str], Member] = {}
+    unique: list[Member] = []
+    for m in members:
+        if m.key in seen:
+            result.duplicates.append((m, seen[m.key]))
+            continue
+        seen[m.key] = m
+        unique.append(m)
+    judged = [(m, _registered(plan, m)) for m in unique if m.title]
+    result.members = apply_caps(plan, judged)
+    for code in collective_titles:
+        t = plan.title_by_code.get(code)
+        if t is None or t.target_of != "collective":
+            result.collective.append(Verdict(code, False, (f"'{code}' không phải danh hiệu tập thể trong kế hoạch",)))
+        else:
+            result.collective.append(collective(plan, code, result.members, unique, rating))
+    return result
+
+
+def _registered(plan: Plan, m: Member) -> Verdict:
+    t = plan.title_by_code.get(m.title)
+    if t is None or t.target_of != "individual":
+        return Verdict(m.title, False, (f"'{m.title}' không phải danh hiệu cá nhân trong kế hoạch",))
+    return individual(plan, m, m.title)
