@@ -92,3 +92,40 @@ def test_duplicates_and_unknown_titles(plan):
 def test_collective_rule_on_the_unit_rating(plan):
     assert collective(plan, "CDCSVM", [], [], "HTXSNV").eligible
     assert not collective(plan, "CDCSVM", [], [], None).eligible
+
+
+# --- in a form: the same rules through the check engine, at the cells ---------------------------
+def test_registrations_in_a_form_are_checked_at_their_cells(plan, issued, tmp_path):
+    from support.fixtures import fill, public_form
+    from thidua.check.engine import check_form
+    from thidua.forms import contract as C
+    from thidua.read.form import read_form
+
+    person = lambda name, title, **kw: {C.M_NAME: name, C.M_DEPT: "Khoa Nội", C.M_TITLE: title,  # noqa: E731
+                                        C.M_DAYS: 3, C.M_MONTHS: 12, C.M_DISCIPLINE: "Không", **kw}
+    members = [person(f"Người {i}", "Lao động tiên tiến") for i in range(6)] + [
+        person("Lê Thị Lan", "Chiến sĩ thi đua cơ sở", **{C.M_HAS_INIT: "Không"}),
+        person("Người 2", "Chiến sĩ thi đua cơ sở", **{C.M_HAS_INIT: "Có"}),          # same person again
+        person("Phạm Quốc Huy", "Lao động tiên tiến", **{C.M_DAYS: 52, C.M_MATERNITY: 0}),
+    ]
+    path = fill(plan, public_form(plan, issued), tmp_path / "dk.xlsx", members=members,
+                collective={"TTLDTT": "Có", "TTLDXS": "Có"},
+                pledges={"CL_KPCD": 0.9, "ALL_SANGKIEN": 8})
+    form = read_form(path, plan)
+    found = {(f.rule, f.cell): f for f in check_form(form, plan)}
+    lst = form.lists[C.MEMBER_TABLE]
+    title_cell = lambda i: lst.address(i, C.M_TITLE)  # noqa: E731
+    lan = found[("title_ineligible", title_cell(6))]
+    assert lan.severity == "cảnh báo" and "Lê Thị Lan" in lan.message and "chưa có sáng kiến" in lan.message
+    assert found[("member_duplicate", title_cell(7))].severity == "lỗi"
+    assert "nghỉ 52 ngày" in found[("title_ineligible", title_cell(8))].message
+    reg = form.lists[C.REGISTRATION_TABLE]
+    xs_cell = reg.address([r[C.CODE] for r in reg.rows].index("TTLDXS"), C.REGISTERED)
+    xs = found[("collective_ineligible", xs_cell)]
+    assert "không có thành viên đủ điều kiện Chiến sĩ thi đua cơ sở" in xs.message
+    assert not any(r == "collective_ineligible" and c != xs_cell for r, c in found)   # TTLĐTT: 6/8 > 50%
+    pledges = form.lists[C.PLEDGE_TABLE]
+    kpcd_cell = pledges.address([r[C.CODE] for r in pledges.rows].index("CL_KPCD"), C.PLEDGE_VALUE)
+    assert found[("pledge_below_plan", kpcd_cell)].severity == "lỗi"
+    sk = found[("pledge_not_met", form.values["so_sang_kien"].cell)]          # 5 initiatives, pledged 8
+    assert sk.severity == "cảnh báo" and "cam kết" in sk.message

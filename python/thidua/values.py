@@ -201,7 +201,7 @@ def parse_text(raw) -> Parsed:
 
 
 def parse_value(raw, typ: str) -> Parsed:
-    """Dispatch on a field type: number | integer | percent | yes_no | date | text."""
+    """Dispatch on a field type: number | integer | percent | yes_no | date | text | any."""
     if typ == "number":
         return parse_number(raw)
     if typ == "integer":
@@ -212,6 +212,8 @@ def parse_value(raw, typ: str) -> Parsed:
         return parse_yes_no(raw)
     if typ == "date":
         return parse_date(raw)
+    if typ == "any":                      # kept as found; the caller knows how to read it
+        return _blank(raw) if _is_blank(raw) else Parsed(OK, raw, raw)
     return parse_text(raw)
 
 

@@ -66,10 +66,13 @@ def public_form(plan, issued) -> Path:
 
 
 def fill(plan, src: Path, dst: Path, values: dict | None = None, scores: dict | None = None,
-         info: dict | None = None, initiatives: int | None = None) -> Path:
+         info: dict | None = None, initiatives: int | None = None, members: list[dict] | None = None,
+         collective: dict | None = None, pledges: dict | None = None) -> Path:
     """A filled copy of an issued form: CLEAN_PUBLIC/CLEAN_INFO overridden by `values`/`info`;
     every criterion self-scored at full points with an explanation unless `scores` says
-    {code: (self, upper, explanation)}; `initiatives` rows listed (default: so_sang_kien)."""
+    {code: (self, upper, explanation)}; `initiatives` rows listed (default: so_sang_kien);
+    `members` rows of the member table by header; `collective` {title code: "Có"/"Không"};
+    `pledges` {target code: value}."""
     from datetime import datetime as _dt
 
     from openpyxl import load_workbook
@@ -101,6 +104,15 @@ def fill(plan, src: Path, dst: Path, values: dict | None = None, scores: dict | 
     for i in range(n if isinstance(n, int) else 0):
         row = list_row_cells(wb, C.INITIATIVE_TABLE, i)
         row["STT"].value, row["Tên sáng kiến"].value = i + 1, f"Sáng kiến số {i + 1}"
+    for i, m in enumerate(members or []):
+        row = list_row_cells(wb, C.MEMBER_TABLE, i)
+        row["STT"].value = i + 1
+        for h, v in m.items():
+            row[h].value = v
+    for code, v in (collective or {}).items():
+        table_cell(wb, C.REGISTRATION_TABLE, code, C.REGISTERED).value = v
+    for code, v in (pledges or {}).items():
+        table_cell(wb, C.PLEDGE_TABLE, code, C.PLEDGE_VALUE).value = v
     dst.parent.mkdir(parents=True, exist_ok=True)
     wb.save(dst)
     return dst

@@ -201,3 +201,48 @@ def _registered(plan: Plan, m: Member) -> Verdict:
     if t is None or t.target_of != "individual":
         return Verdict(m.title, False, (f"'{m.title}' không phải danh hiệu cá nhân trong kế hoạch",))
     return individual(plan, m, m.title)
+
+
+# --- from a read form -------------------------------------------------------------------------
+def title_code(plan: Plan, text) -> str | None:
+    """A title cell holds the title's name (from the list) or its code."""
+    if text is None or not str(text).strip():
+        return None
+    folded = _fold(str(text))
+    for t in plan.titles:
+        if folded in (_fold(t.code), _fold(t.name)):
+            return t.code
+    return str(text).strip()
+
+
+def members_of(form, plan: Plan) -> list[Member]:
+    from ..forms import contract as C
+    lst = form.lists.get(C.MEMBER_TABLE)
+    if lst is None:
+        return []
+    out = []
+    for i, r in enumerate(lst.rows):
+        name = r.get(C.M_NAME)
+        if not name and not r.get(C.M_TITLE):
+            continue
+        num = lambda h: r.get(h) if isinstance(r.get(h), int) else None  # noqa: E731
+        out.append(Member(i + 1, str(name or "").strip(), str(r.get(C.M_DEPT) or "").strip(),
+                          title_code(plan, r.get(C.M_TITLE)), num(C.M_DAYS), num(C.M_MATERNITY), num(C.M_MONTHS),
+                          r.get(C.M_DISCIPLINE), r.get(C.M_HAS_INIT) is True, r.get(C.M_INIT), lst.sheet,
+                          lst.address(i, C.M_TITLE)))
+    return out
+
+
+def collective_registrations(form) -> list[tuple[str, str, str]]:
+    """[(title code, sheet, cell of the 'Đăng ký' mark)] for the titles the unit ticked."""
+    from ..forms import contract as C
+    lst = form.lists.get(C.REGISTRATION_TABLE)
+    if lst is None:
+        return []
+    return [(str(r[C.CODE]).strip(), lst.sheet, lst.address(i, C.REGISTERED))
+            for i, r in enumerate(lst.rows) if r.get(C.REGISTERED) is True and r.get(C.CODE)]
+
+
+def judge_form(form, plan: Plan, rating: str | None) -> tuple[UnitRegistrations, list[tuple[str, str, str]]]:
+    regs = collective_registrations(form)
+    return judge_unit(plan, form.unit_code, members_of(form, plan), [c for c, _, _ in regs], rating), regs

@@ -280,6 +280,88 @@ def rule_initiative_list(ctx: Context):
                       "hãy ghi đủ danh sách sáng kiến.", e.sheet, e.cell, e.code, listed, e.value)
 
 
+def rule_registrations(ctx: Context):
+    """Title registrations against the plan's conditions; duplicates of the same person."""
+    from ..score.engine import score_form
+    from .awards import judge_form
+    result, regs = judge_form(ctx.form, ctx.plan, score_form(ctx.form, ctx.plan).rating)
+    if not result.members and not regs and not result.duplicates:
+        return
+    for repeat, first in result.duplicates:
+        yield Finding("member_duplicate", SEVERITY_ERROR,
+                      f"Trang '{repeat.sheet}', ô {repeat.cell}: {repeat.name} ({repeat.department}) ở dòng "
+                      f"{repeat.row} trùng với dòng {first.row}; mỗi người chỉ đăng ký một lần, hãy xóa dòng trùng.",
+                      repeat.sheet, repeat.cell, "thanh_vien", repeat.name, "không trùng")
+    for m, v in result.members:
+        title = ctx.plan.title_by_code.get(v.title)
+        where = f"Trang '{m.sheet}', ô {m.cell} ({m.name})"
+        if title is None or title.target_of != "individual":
+            yield Finding("title_unknown", SEVERITY_ERROR,
+                          f"{where}: '{v.title}' không phải danh hiệu cá nhân của kế hoạch; hãy chọn trong danh sách.",
+                          m.sheet, m.cell, "danh_hieu", v.title, "danh hiệu cá nhân")
+        elif not v.eligible:
+            yield Finding("title_ineligible", SEVERITY_WARNING,
+                          f"{where}: đăng ký {title.name} nhưng chưa đủ điều kiện: {v.reason_text()}. "
+                          "Kiểm tra lại số liệu hoặc đổi danh hiệu đăng ký.",
+                          m.sheet, m.cell, "danh_hieu", v.title, "đủ điều kiện")
+        elif v.capped:
+            yield Finding("title_over_cap", SEVERITY_INFO, f"{where}: {title.name} — {v.cap_note}.",
+                          m.sheet, m.cell, "danh_hieu", v.title, None)
+    for (code, sheet, cell), v in zip(regs, result.collective):
+        title = ctx.plan.title_by_code.get(code)
+        if not v.eligible:
+            name = title.name if title else code
+            yield Finding("collective_ineligible", SEVERITY_WARNING,
+                          f"Trang '{sheet}', ô {cell}: đăng ký {name} nhưng chưa đủ điều kiện: {v.reason_text()}.",
+                          sheet, cell, "danh_hieu_tap_the", code, "đủ điều kiện")
+
+
+def rule_pledges(ctx: Context):
+    """The pledge: not below the plan's target; the unit's figures measured against it too."""
+    from ..forms import contract as C
+    from ..plan.semantics import MET_VERDICTS, target_verdict
+    from ..values import parse_number, parse_yes_no
+    lst = ctx.form.lists.get(C.PLEDGE_TABLE)
+    if lst is None:
+        return
+    for i, r in enumerate(lst.rows):
+        t = ctx.plan.target_by_code.get(str(r.get(C.CODE) or ""))
+        raw = r.get(C.PLEDGE_VALUE)
+        if t is None or t.level != "unit" or raw is None:
+            continue
+        cell = lst.address(i, C.PLEDGE_VALUE)
+        where = f"Trang '{lst.sheet}', ô {cell} (giao ước {t.code})"
+        f = ctx.plan.field_by_code.get(t.field)
+        if t.comparator == "yes":
+            p = parse_yes_no(raw)
+            if not p.ok or p.value is False:
+                yield Finding("pledge_below_plan", SEVERITY_ERROR,
+                              f"{where}: chỉ tiêu kế hoạch là 'Có', mức cam kết phải là 'Có'.",
+                              lst.sheet, cell, t.field, raw, "Có")
+            continue
+        p = parse_number(raw, percent=(t.unit_label == "%"))
+        if not p.ok:
+            yield Finding("pledge_unreadable", SEVERITY_ERROR, f"{where}: {p.note}.", lst.sheet, cell, t.field, raw,
+                          "một số")
+            continue
+        below = p.value > t.value + _EPS if t.comparator == "<=" else p.value < t.value - _EPS
+        if below:
+            yield Finding("pledge_below_plan", SEVERITY_ERROR,
+                          f"{where}: mức cam kết {show(p.value, f)} thấp hơn chỉ tiêu kế hoạch "
+                          f"{describe_target(t.comparator, t.value, t.stretch, t.unit_label)}; hãy cam kết bằng "
+                          "hoặc cao hơn.", lst.sheet, cell, t.field, p.value, f"≥ {show(t.value, f)}")
+            continue
+        own = ctx.values.get(t.field)
+        comparator = "<=" if t.comparator == "<=" else ">="
+        e = ctx.form.values.get(t.field)
+        if e is not None and ctx.derived.get(t.field, {}).get("verdict") in MET_VERDICTS \
+                and target_verdict(comparator, own, p.value, None) == NOT_MET:
+            yield Finding("pledge_not_met", SEVERITY_WARNING,
+                          f"{_at(e)}: đạt chỉ tiêu kế hoạch nhưng chưa đạt mức đơn vị đã cam kết "
+                          f"({show(p.value, f)}); số liệu hiện là {show(own, f)}.",
+                          e.sheet, e.cell, t.field, own, show(p.value, f))
+
+
 RULES = (rule_read_problems, rule_interpreted, rule_required, rule_range, rule_dates_in_period,
          rule_consistency, rule_targets, rule_cumulative, rule_scores, rule_report_info,
-         rule_initiative_list)
+         rule_initiative_list, rule_registrations, rule_pledges)

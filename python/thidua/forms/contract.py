@@ -17,6 +17,9 @@ UNIT_TABLE = "tblUnitInfo"
 INDICATOR_TABLE = "tblIndicators"
 SCORE_TABLE = "tblScores"
 INITIATIVE_TABLE = "tblInitiatives"
+REGISTRATION_TABLE = "tblRegistrations"   # collective titles the unit registers for
+PLEDGE_TABLE = "tblPledges"               # giao ước: the unit's own targets, at or above the plan's
+MEMBER_TABLE = "tblMembers"               # members and the titles they register for
 
 # Sheet titles in a freshly issued form (users may rename them; nothing depends on them).
 SHEETS = {
@@ -25,6 +28,8 @@ SHEETS = {
     INDICATOR_TABLE: "Chỉ tiêu",
     SCORE_TABLE: "Chấm điểm",
     INITIATIVE_TABLE: "Sáng kiến",
+    REGISTRATION_TABLE: "Đăng ký thi đua",
+    MEMBER_TABLE: "Thành viên đăng ký",
     META_TABLE: "_thidua",
 }
 
@@ -54,6 +59,22 @@ INITIATIVE_COLUMNS = ("STT", "Tên sáng kiến", "Tác giả", "Khoa/phòng", "
                       "Ngày công nhận", "Cấp công nhận")
 INITIATIVE_TYPES = {"STT": "integer", "Ngày công nhận": "date"}   # others are text
 INITIATIVE_BLANK_ROWS = 10
+
+# Registrations (issue: đăng ký danh hiệu). Title cells take the title's name or code.
+REGISTERED, LEVEL = "Đăng ký", "Cấp khen"
+REGISTRATION_COLUMNS = (CODE, "Danh hiệu tập thể", LEVEL, REGISTERED, "Ghi chú")
+REGISTRATION_TYPES = {REGISTERED: "yes_no"}
+PLEDGE_VALUE = "Cam kết của đơn vị"
+PLEDGE_COLUMNS = (CODE, LABEL, "Chỉ tiêu kế hoạch", PLEDGE_VALUE, "Ghi chú", "So sánh", "Mức tối thiểu")
+PLEDGE_HIDDEN = ("So sánh", "Mức tối thiểu")
+PLEDGE_TYPES = {PLEDGE_VALUE: "any", "Mức tối thiểu": "number"}
+M_NAME, M_DEPT, M_TITLE, M_DAYS, M_MATERNITY, M_MONTHS, M_DISCIPLINE, M_HAS_INIT, M_INIT = (
+    "Họ và tên", "Khoa/phòng", "Danh hiệu đăng ký", "Số ngày nghỉ", "Trong đó nghỉ thai sản",
+    "Số tháng công tác", "Kỷ luật", "Sáng kiến được công nhận", "Tên sáng kiến")
+MEMBER_COLUMNS = ("STT", M_NAME, M_DEPT, M_TITLE, M_DAYS, M_MATERNITY, M_MONTHS, M_DISCIPLINE, M_HAS_INIT, M_INIT)
+MEMBER_TYPES = {"STT": "integer", M_DAYS: "integer", M_MATERNITY: "integer", M_MONTHS: "integer",
+                M_HAS_INIT: "yes_no"}
+MEMBER_BLANK_ROWS = 20
 
 # Unit-info rows: (code, label, is_input, type)
 UNIT_ROWS = (

@@ -23,6 +23,7 @@ from ..write.xlsx import Styles, new_workbook, save_atomic, setup_print
 from ..xl import build as excel
 from . import contract as C
 from .layout import FormLayout, layout_for
+from .registration import write_registration_sheets
 
 HEADER_ROW = 3          # 0-based: title, unit line and a blank row sit above every table
 FIRST = HEADER_ROW + 1  # first data row
@@ -76,6 +77,7 @@ def form_bytes(plan: Plan, unit: Unit, period: Period, issued_at: datetime | Non
     _indicator_sheet(wb, st, layout, period, plan, heading)
     _score_sheet(wb, st, layout, heading)
     _initiative_sheet(wb, st, heading)
+    write_registration_sheets(wb, st, plan, unit, heading, setup_print)
     issued_at = issued_at or datetime.now().replace(microsecond=0)
     _meta_sheet(wb, plan, unit, period, layout, issued_at)
     wb.set_properties({"created": issued_at})

@@ -82,6 +82,13 @@ class ListTable:
     headers: list[str]
     rows: list[dict[str, object]]
     cells: list[str]              # address of each row's first cell
+    sheet_rows: list[int] = field(default_factory=list)   # 0-based sheet row of each kept row
+    first_col: int = 0
+
+    def address(self, i: int, header: str) -> str:
+        """Cell of row i (as kept) in column `header`."""
+        from .workbook import cell_address
+        return cell_address(self.sheet_rows[i], self.first_col + self.headers.index(header))
 
     def frame(self):
         import pandas as pd  # only callers that want frames pay for pandas
@@ -208,9 +215,11 @@ def form_from_workbook(wb: Workbook, plan=None) -> FormData:
     values, targets, shown = _read_indicators(ind, plan, problems)
     scores = _read_scores(wb.table(C.SCORE_TABLE), problems)
     lists = {}
-    init = wb.table(C.INITIATIVE_TABLE)
-    if init is not None:
-        lists[C.INITIATIVE_TABLE] = _read_list(init, C.INITIATIVE_TYPES, problems)
+    for name, types in ((C.INITIATIVE_TABLE, C.INITIATIVE_TYPES), (C.REGISTRATION_TABLE, C.REGISTRATION_TYPES),
+                        (C.PLEDGE_TABLE, C.PLEDGE_TYPES), (C.MEMBER_TABLE, C.MEMBER_TYPES)):
+        t = wb.table(name)
+        if t is not None:
+            lists[name] = _read_list(t, types, problems)
 
     form = FormData(path, wb.engine, meta, info, values, targets, scores, lists, problems, wb.sheet_names)
     _check_identity(form, shown, plan)
@@ -315,7 +324,7 @@ def _read_scores(t: Table | None, problems) -> dict[str, ScoreEntry]:
 
 
 def _read_list(t: Table, types: dict[str, str], problems) -> ListTable:
-    rows, cells = [], []
+    rows, cells, sheet_rows = [], [], []
     for i, row in enumerate(t.rows):
         if all(not _text(v) for v in row):
             continue
@@ -328,7 +337,8 @@ def _read_list(t: Table, types: dict[str, str], problems) -> ListTable:
             record[h] = parsed.value if parsed.ok else (None if parsed.blank else parsed.raw)
         rows.append(record)
         cells.append(t.address(i, 0))
-    return ListTable(t.name, t.sheet, list(t.headers), rows, cells)
+        sheet_rows.append(t.first_row + i)
+    return ListTable(t.name, t.sheet, list(t.headers), rows, cells, sheet_rows, t.first_col)
 
 
 def _check_identity(form: FormData, shown: list[tuple], plan) -> None:
