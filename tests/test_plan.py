@@ -142,3 +142,21 @@ def test_plan_cli(plan_path, plan, tmp_path, capsys):
     assert "bị hỏng" in err and "Traceback" not in err
     assert main(["plan", "new", str(tmp_path / "new.xlsx")]) == 0
     assert read_plan(tmp_path / "new.xlsx").fingerprint == plan.fingerprint
+
+
+def test_the_plan_a_form_carries_is_the_plan_less_other_units(plan, issued):
+    """The buttons on a PC without the plan use the plan embedded in the form: every rule table
+    must travel (a table added to the plan but not embedded would silently check nothing)."""
+    import dataclasses
+
+    from thidua.plan.embed import plan_from_form_meta
+    from thidua.read.form import read_form
+    form = read_form(issued[0])
+    carried = plan_from_form_meta(form.meta)
+    unit = plan.unit(form.unit_code)
+    for f in dataclasses.fields(plan):
+        if f.name in ("units", "clusters", "source"):
+            continue
+        assert getattr(carried, f.name) == getattr(plan, f.name), f.name
+    assert carried.units == (unit,) and [c.code for c in carried.clusters] == [unit.cluster]
+    assert carried.fingerprint == plan.fingerprint

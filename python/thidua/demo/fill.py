@@ -61,6 +61,8 @@ class FilledForm:
     late: bool = False
     edits: list[str] = field(default_factory=list)
     planted: list[Planted] = field(default_factory=list)
+    members: list[dict] = field(default_factory=list)        # member-table rows as typed (by header)
+    collective: dict[str, bool] = field(default_factory=dict)  # collective title code -> registered
 
 
 def realistic_values(rng: random.Random, plan: Plan, unit: Unit, period: Period) -> dict[str, object]:
@@ -161,6 +163,15 @@ def fill_form(src: Path, dst: Path, plan: Plan, unit: Unit, period: Period, rng:
         row["Ngày công nhận"].value = datetime(plan.info.year, rng.randint(1, period.end.month), rng.randint(1, 28))
         row["Cấp công nhận"].value = rng.choice(["Cơ sở", "Cơ sở", "Ngành"])
 
+    members, collective = registrations(rng, plan, unit)
+    for i, m in enumerate(members):
+        row = list_row_cells(wb, C.MEMBER_TABLE, i)
+        row["STT"].value = i + 1
+        for h, v in m.items():
+            row[h].value = v
+    for code, yes in collective.items():
+        table_cell(wb, C.REGISTRATION_TABLE, code, C.REGISTERED).value = "Có" if yes else "Không"
+
     if edit:
         how = rng.choice(["rename", "insert", "both"])
         if how in ("rename", "both"):
@@ -175,7 +186,35 @@ def fill_form(src: Path, dst: Path, plan: Plan, unit: Unit, period: Period, rng:
     wb.save(dst)
     stamp = datetime(report_day.year, report_day.month, report_day.day, 16, 30).timestamp()
     os.utime(dst, (stamp, stamp))
-    return FilledForm(dst, unit, expected, info, n_init, late, edits, planted)
+    return FilledForm(dst, unit, expected, info, n_init, late, edits, planted, members, collective)
+
+
+def registrations(rng: random.Random, plan: Plan, unit: Unit) -> tuple[list[dict], dict[str, bool]]:
+    """Members registering for titles, some of them not eligible (long leave, new, disciplined,
+    no initiative), and the collective titles the unit ticks."""
+    names = {t.code: t.name for t in plan.titles}
+    people = rng.sample(FIRST_NAMES, k=rng.randint(5, 12))
+    members = []
+    for name in people:
+        title = rng.choices(["LDTT", "CSTDCS", "DVCDXS"], weights=[70, 18, 12])[0]
+        m = {C.M_NAME: name, C.M_DEPT: rng.choice(["Khoa Nội", "Khoa Ngoại", "Khoa Dược", "Phòng Điều dưỡng"]),
+             C.M_TITLE: names.get(title, title), C.M_DAYS: rng.randint(0, 12), C.M_MATERNITY: 0,
+             C.M_MONTHS: 12, C.M_DISCIPLINE: "Không",
+             C.M_HAS_INIT: "Có" if title == "CSTDCS" and rng.random() < 0.8 else "Không"}
+        trouble = rng.random()
+        if trouble < 0.06:
+            m[C.M_DAYS] = rng.randint(40, 70)                                  # long leave
+        elif trouble < 0.10:
+            m[C.M_DAYS], m[C.M_MATERNITY] = 140, 130                           # maternity: still eligible
+        elif trouble < 0.14:
+            m[C.M_MONTHS] = rng.randint(3, 9)                                  # recruited this year
+        elif trouble < 0.17:
+            m[C.M_DISCIPLINE] = rng.choice(["Khiển trách", "Cảnh cáo"])
+        if m[C.M_HAS_INIT] == "Có":
+            m[C.M_INIT] = rng.choice(INITIATIVE_TOPICS)
+        members.append(m)
+    collective = {"TTLDTT": rng.random() < 0.85, "TTLDXS": rng.random() < 0.25, "CDCSVM": rng.random() < 0.5}
+    return members, {k: v for k, v in collective.items() if k in names}
 
 
 # --- the mistakes people make ---------------------------------------------------------------

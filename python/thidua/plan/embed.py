@@ -13,10 +13,11 @@ from dataclasses import asdict, fields as dc_fields
 from datetime import date
 
 from .model import (Check, Cluster, Criterion, CriteriaGroup, Field, Period, Plan, PlanInfo, Rating,
-                    Target, Unit)
+                    Target, Title, TitleCondition, Unit)
 
 _PARTS = {"clusters": Cluster, "units": Unit, "periods": Period, "fields": Field, "targets": Target,
-          "groups": CriteriaGroup, "criteria": Criterion, "ratings": Rating, "checks": Check}
+          "groups": CriteriaGroup, "criteria": Criterion, "ratings": Rating, "checks": Check,
+          "titles": Title, "conditions": TitleCondition}
 CHUNK = 30000                     # an Excel cell holds at most 32,767 characters
 
 

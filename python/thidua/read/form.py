@@ -188,7 +188,10 @@ def read_meta(wb: Workbook, path: Path) -> dict[str, str]:
                    "Hãy nhập số liệu vào đúng biểu mẫu đã được cấp rồi gửi lại.")
         raise FileProblem(msg, code="not_a_form", path=str(path))
     k, v = t.column(C.KEY), t.column(C.VALUE)
-    meta = {_text(row[k]): _text(row[v]) for row in t.rows if _text(row[k])}
+    # Values as stored: the plan's JSON is split across cells and a chunk may start or end
+    # with a space, so only keys are trimmed.
+    meta = {_text(row[k]): ("" if row[v] is None else str(row[v]) if _text(row[k]).startswith("plan_json_")
+                            else _text(row[v])) for row in t.rows if _text(row[k])}
     version = meta.get("template_version", "")
     if version not in C.SUPPORTED_VERSIONS:
         supported = ", ".join(sorted(C.SUPPORTED_VERSIONS))
