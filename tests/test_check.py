@@ -143,3 +143,16 @@ def test_cli_and_engine_agree_on_the_demo_folder(plan, plan_path, province, caps
     for f in filled[:20]:
         want = [x.rule for x in check_form(read_form(f.path, plan), plan)]
         assert [x["rule"] for x in data[str(f.path)]["findings"]] == want
+
+
+def test_findings_workbook_opens_in_libreoffice(soffice, plan, province, tmp_path):
+    from support.libreoffice import convert
+    from thidua.check.report import check_files, write_findings_workbook
+    from thidua.read.workbook import open_workbook
+    filled, _ = province
+    out = write_findings_workbook(check_files([f.path for f in filled[:15]], plan), tmp_path / "kq.xlsx")
+    back = convert([out], tmp_path / "lo")[out]
+    wb = open_workbook(back)
+    before = open_workbook(out)
+    assert len(wb.table("tblFindings").rows) == len(before.table("tblFindings").rows) > 0
+    assert [r[0] for r in wb.table("tblFiles").rows] == [f.path.name for f in filled[:15]]

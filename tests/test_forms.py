@@ -83,6 +83,9 @@ def test_identity_locked_entries_unlocked_and_validated(plan, issued):
     assert entry.font.name == "Times New Roman"
     assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape"
     assert ws.freeze_panes is not None
+    # the Kiểm tra button may colour cells and add notes on the protected sheets
+    assert ws.protection.formatCells is False and ws.protection.objects is False
+    assert ws_info.protection.formatCells is False
     meta_ws, _ = find_table(wb, C.META_TABLE)
     assert meta_ws.sheet_state == "veryHidden" and meta_ws.protection.sheet
     assert wb.sheetnames[0] == C.SHEETS["guide"]

@@ -37,6 +37,12 @@ SHEETS = {
 INPUT_FILL = "#FFF2CC"
 FORMULA_FILL = "#E2EFDA"
 
+# Sheets with entry cells are protected without a password (locked cells stay as issued) but
+# allow formatting cells and editing objects: the Kiểm tra button colours cells and adds notes,
+# which Excel refuses on a protected sheet otherwise.
+ENTRY_SHEET_PROTECTION = {"select_locked_cells": True, "select_unlocked_cells": True, "format_cells": True,
+                          "objects": True, "format_columns": True, "format_rows": True}
+
 KEY, VALUE = "Khóa", "Giá trị"
 META_COLUMNS = (KEY, VALUE)
 

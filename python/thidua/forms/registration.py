@@ -67,8 +67,7 @@ def _registration_sheet(wb, st, plan: Plan, unit: Unit, heading: str, setup_prin
                 "error_message": f"Mức cam kết nên {word} chỉ tiêu kế hoạch.",
                 "input_title": "Mức cam kết", "input_message": f"Chỉ tiêu kế hoạch: {_target_text(t)}."})
         ws.write_blank(r, 4, None, st.input_text)
-    ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True, "format_cells": True,
-                    "objects": True, "format_columns": True, "format_rows": True})
+    ws.protect("", C.ENTRY_SHEET_PROTECTION)
     setup_print(ws, landscape=True, header_row=HEADER_ROW, title="Đăng ký thi đua")
 
 

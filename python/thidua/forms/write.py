@@ -153,8 +153,7 @@ def _unit_sheet(wb, st, plan: Plan, unit: Unit, period: Period, heading: str) ->
             ws.data_validation(r, 2, r, 2, {"validate": "any", "input_title": label,
                                              "input_message": f"Ghi {label.lower()}."})
     ws.freeze_panes(FIRST, 0)
-    ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True,
-                    "format_columns": True, "format_rows": True})
+    ws.protect("", C.ENTRY_SHEET_PROTECTION)
     setup_print(ws, landscape=False, header_row=HEADER_ROW, title="Thông tin đơn vị")
 
 
@@ -208,8 +207,7 @@ def _indicator_sheet(wb, st, layout: FormLayout, period: Period, plan: Plan, hea
         ws.write_blank(r, entry, None, _input_format(st, f.type))
         ws.data_validation(r, entry, r, entry, _validation(f, period, year_start))
     ws.freeze_panes(FIRST, 0)
-    ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True,
-                    "format_columns": True, "format_rows": True})
+    ws.protect("", C.ENTRY_SHEET_PROTECTION)
     setup_print(ws, landscape=True, header_row=HEADER_ROW, title="Số liệu thi đua")
 
 
@@ -281,8 +279,7 @@ def _score_sheet(wb, st, layout: FormLayout, heading: str) -> None:
                 "error_message": f"Điểm từ 0 đến {c.points:g} (điểm chuẩn của tiêu chí)."})
         ws.write_blank(r, SCOL[C.EXPLANATION], None, st.input_text)
     ws.freeze_panes(FIRST, 0)
-    ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True,
-                    "format_columns": True, "format_rows": True})
+    ws.protect("", C.ENTRY_SHEET_PROTECTION)
     setup_print(ws, landscape=True, header_row=HEADER_ROW, title="Bảng chấm điểm")
 
 
