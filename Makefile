@@ -4,7 +4,14 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all install demo test bench clean
+# The Excel side (ThiDua.xlam, a sample form) is built from the text sources in xl/ with the
+# pinned xlwings; rebuilt when a source changes (the sample form also follows forms/plan code).
+EXCEL_OUT := build/excel
+EXCEL     := $(EXCEL_OUT)/manifest.json
+EXCEL_SRC := $(wildcard xl/*.py xl/ribbon/*.xml xl/vba/*.bas python/thidua/excel/udfs.py \
+               python/thidua/forms/*.py python/thidua/plan/*.py workbook_templates/sample_plan/*.csv)
+
+.PHONY: all install excel demo test bench clean
 
 all: install
 
@@ -14,16 +21,21 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-install: $(STAMP)
+$(EXCEL): $(STAMP) $(EXCEL_SRC)
+	$(PY) -m thidua build-excel -o $(EXCEL_OUT)
 
-demo: $(STAMP)
+excel: $(EXCEL)
+
+install: $(STAMP) $(EXCEL)
+
+demo: $(STAMP) $(EXCEL)
 	$(PY) -m thidua demo --out demo_output
 
-test: $(STAMP)
+test: $(STAMP) $(EXCEL)
 	$(PY) -m pytest
 
 bench: $(STAMP)
 	$(PY) bench/bench_forms.py
 
 clean:
-	rm -rf $(VENV) demo_output bench/out .pytest_cache
+	rm -rf $(VENV) demo_output bench/out .pytest_cache $(EXCEL_OUT)

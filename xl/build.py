@@ -236,7 +236,7 @@ def addin_bytes() -> bytes:
     modules, udfs = addin_modules()
     project = ovba.build_project(ADDIN_PROJECT, modules)
     wb, buffer = new_workbook()
-    wb.set_properties({"title": "Thi đua — add-in cho cụm và ngành", "author": "thidua",
+    wb.set_properties({"title": "Thi đua (ThiDua.xlam)", "author": "thidua",
                        "created": FIXED_TIME})
     st = Styles(wb)
     ws = wb.add_worksheet("ThiDua")
