@@ -157,6 +157,15 @@ def test_two_builds_give_the_same_files(built, tmp_path):
     assert manifest["xlwings"] == XLWINGS_VERSION == B.xlwings_pin()
 
 
+def test_build_excel_command(tmp_path, capsys):
+    from thidua.cli import main
+    assert main(["build-excel", "-o", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"Đã tạo {tmp_path / B.ADDIN_FILE}" in out and "xlwings " + XLWINGS_VERSION in out
+    assert json.loads((tmp_path / "manifest.json").read_text("utf-8"))["files"].keys() == {
+        B.ADDIN_FILE, B.SAMPLE_FORM_FILE}
+
+
 def test_ribbon_and_vba_in_every_built_issued_and_resaved_file(built, issued, province):
     out, _ = built
     filled, _ = province

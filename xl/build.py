@@ -13,7 +13,7 @@ Taken at build time from the installed xlwings (version pinned in pyproject.toml
 Products:
     form_project(n)  vbaProject.bin of an issued form (ThisWorkbook, Sheet1..n, xlwings,
                      ThiDuaBieuMau); `thidua forms` embeds it with XlsxWriter and adds the
-                     ribbon part with `with_ribbon`. Built in memory from the package data, so a
+                     ribbon part with `attach_ribbon`. Built in memory from the package data, so a
                      PC that only pip-installed thidua issues the same forms as `make`.
     addin_bytes()    ThiDua.xlam
     build(out_dir)   `thidua build-excel`: ThiDua.xlam, a sample form, manifest.json.
@@ -150,54 +150,59 @@ def addin_modules() -> tuple[list[ovba.Module], list[str]]:
 
 # --- packages (the zip files) ---------------------------------------------------------------
 
-def with_ribbon(package: bytes, ribbon: bytes, main_content_type: str | None = None) -> bytes:
-    """The package with `ribbon` as customUI/customUI.xml and its root relationship
-    (replacing an older one), and optionally another content type for xl/workbook.xml."""
-    src = zipfile.ZipFile(io.BytesIO(package))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            if info.filename == RIBBON_PART:
-                continue
-            data = src.read(info)
-            if info.filename == "_rels/.rels":
-                data = _root_rels_with_ribbon(data)
-            elif info.filename == "[Content_Types].xml" and main_content_type:
-                data = _content_types(data, main_content_type)
-            dst.writestr(_copy_info(info), data)
-        dst.writestr(_copy_info(zipfile.ZipInfo(RIBBON_PART, (1980, 1, 1, 0, 0, 0))), ribbon)
-    return out.getvalue()
+def attach_ribbon(wb, ribbon: bytes, main_content_type: str | None = None) -> None:
+    """Have XlsxWriter write `ribbon` as customUI/customUI.xml, with its root relationship (and
+    optionally another content type for xl/workbook.xml), into the package it saves on close.
 
+    Uses XlsxWriter's packager hook (`Workbook._get_packager`, there so that the packager can
+    be overridden): the parts go into the zip as it is written, nothing is re-zipped."""
+    from xlsxwriter.packager import Packager
 
-def _copy_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
-    new = zipfile.ZipInfo(info.filename, info.date_time)
-    new.compress_type = zipfile.ZIP_DEFLATED
-    new.external_attr = info.external_attr
-    return new
+    def rewrite(entry, fn):
+        handle, name, is_binary = entry
+        if isinstance(handle, str):                        # not in_memory: a temporary file
+            path = Path(handle)
+            path.write_bytes(fn(path.read_bytes()))
+            return entry
+        data = handle.getvalue()
+        new = fn(data if isinstance(data, bytes) else data.encode("utf-8"))
+        return (io.BytesIO(new), name, True)
+
+    class RibbonPackager(Packager):
+        def _create_package(self):
+            files = super()._create_package()
+            for i, entry in enumerate(files):
+                if entry[1] == "_rels/.rels":
+                    files[i] = rewrite(entry, _root_rels_with_ribbon)
+                elif entry[1] == "[Content_Types].xml" and main_content_type:
+                    files[i] = rewrite(entry, lambda d: _content_types(d, main_content_type))
+            if self.in_memory:
+                files.append((io.BytesIO(ribbon), RIBBON_PART, True))
+            else:
+                path = Path(self._filename(RIBBON_PART))   # appends (path, name, False) itself
+                path.write_bytes(ribbon)
+            return files
+
+    wb._get_packager = RibbonPackager
 
 
 def _root_rels_with_ribbon(data: bytes) -> bytes:
-    ET.register_namespace("", PKG_RELS_NS)
-    root = ET.fromstring(data)
-    for rel in list(root):
-        if rel.get("Type", "").endswith("/ui/extensibility"):
-            root.remove(rel)
-    ET.SubElement(root, f"{{{PKG_RELS_NS}}}Relationship",
-                  {"Id": RIBBON_REL_ID, "Type": RIBBON_REL_TYPE, "Target": RIBBON_PART})
-    return ET.tostring(root, xml_declaration=True, encoding="UTF-8")
+    """The root relationships with ours to the ribbon part (replacing any ui/extensibility one);
+    the rest of the XML is kept byte for byte."""
+    text = re.sub(rb'<Relationship\b[^>]*Type="[^"]*/ui/extensibility"[^>]*/>', b"", data)
+    rel = (f'<Relationship Id="{RIBBON_REL_ID}" Type="{RIBBON_REL_TYPE}" Target="{RIBBON_PART}"/>').encode()
+    if text.count(b"</Relationships>") != 1:
+        raise BuildError("Không đọc được _rels/.rels của tệp Excel vừa tạo.")
+    return text.replace(b"</Relationships>", rel + b"</Relationships>")
 
 
 def _content_types(data: bytes, main: str) -> bytes:
-    ET.register_namespace("", CT_NS)
-    root = ET.fromstring(data)
-    found = False
-    for o in root.iter(f"{{{CT_NS}}}Override"):
-        if o.get("PartName") == "/xl/workbook.xml":
-            o.set("ContentType", main)
-            found = True
-    if not found:
+    """[Content_Types].xml with `main` as the content type of /xl/workbook.xml."""
+    pattern = rb'(<Override\b(?=[^>]*PartName="/xl/workbook\.xml")[^>]*ContentType=")[^"]*(")'
+    text, n = re.subn(pattern, lambda m: m.group(1) + main.encode() + m.group(2), data)
+    if n != 1:
         raise BuildError("Không thấy xl/workbook.xml trong [Content_Types].xml.")
-    return ET.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return text
 
 
 @dataclass(frozen=True)
@@ -254,8 +259,9 @@ def addin_bytes() -> bytes:
     wb.set_vba_name("ThisWorkbook")
     ws.set_vba_name("Sheet1")
     wb.add_vba_project(io.BytesIO(project), is_stream=True)
+    attach_ribbon(wb, ribbon_xml("addin"), XLAM_MAIN)
     wb.close()
-    return with_ribbon(buffer.getvalue(), ribbon_xml("addin"), XLAM_MAIN)
+    return buffer.getvalue()
 
 
 def sample_form_bytes() -> bytes:

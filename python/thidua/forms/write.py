@@ -81,19 +81,19 @@ def form_bytes(plan: Plan, unit: Unit, period: Period, issued_at: datetime | Non
     issued_at = issued_at or datetime.now().replace(microsecond=0)
     _meta_sheet(wb, plan, unit, period, layout, issued_at)
     wb.set_properties({"created": issued_at})
-    ribbon = _add_vba(wb)
+    _add_vba_and_ribbon(wb)
     wb.close()
-    return excel.with_ribbon(buffer.getvalue(), ribbon)
+    return buffer.getvalue()
 
 
-def _add_vba(wb) -> bytes:
-    """The form's VBA project, code names matching its modules; returns the ribbon XML."""
+def _add_vba_and_ribbon(wb) -> None:
+    """The form's VBA project (code names matching its modules) and the "Thi đua" tab."""
     sheets = wb.worksheets()
     wb.set_vba_name("ThisWorkbook")
     for ws, name in zip(sheets, excel.sheet_code_names(len(sheets))):
         ws.set_vba_name(name)
     wb.add_vba_project(io.BytesIO(excel.form_project(len(sheets))), is_stream=True)
-    return excel.ribbon_xml("bieu_mau")
+    excel.attach_ribbon(wb, excel.ribbon_xml("bieu_mau"))
 
 
 def _title(ws, st, title: str, heading: str) -> None:
