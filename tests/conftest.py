@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# xlwings' remote engine (the object model of xlwings Server and Lite) is xlwings PRO, free for
+# noncommercial use (PolyForm Noncommercial); it must be licensed before xlwings is first imported.
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 sys.path.insert(0, str(Path(__file__).parent))
 
 from support.fixtures import *  # noqa: E402,F401,F403
