@@ -52,6 +52,17 @@ def build_parser() -> argparse.ArgumentParser:
     excel = sub.add_parser("build-excel", help="tạo add-in ThiDua.xlam và biểu mẫu mẫu từ mã nguồn xl/")
     excel.add_argument("-o", "--out", default="build/excel", help="thư mục kết quả (mặc định build/excel)")
 
+    cons = sub.add_parser("consolidate", help="tổng hợp biểu mẫu nộp về (cụm hoặc toàn ngành) thành một tệp Excel")
+    cons.add_argument("inputs", nargs="+", metavar="THƯ_MỤC",
+                      help="thư mục (hoặc tệp) biểu mẫu đã nộp, bảng tổng hợp cụm, hoặc cả hai")
+    cons.add_argument("--plan", required=True, help="tệp kế hoạch thi đua (chỉ tiêu lấy từ đây)")
+    cons.add_argument("--period", required=True, help="mã đợt, ví dụ dot-1")
+    cons.add_argument("-o", "--out", required=True, help="tệp Excel kết quả, ví dụ tong_hop_dot-1.xlsx")
+    cons.add_argument("--cluster", action="append", metavar="MÃ_CỤM",
+                      help="chỉ tổng hợp cụm này (lặp lại để lấy nhiều cụm); mặc định: toàn ngành")
+    cons.add_argument("--workers", type=int, help="số tiến trình đọc tệp (mặc định: 2 khi có nhiều tệp)")
+    cons.add_argument("--json", action="store_true", help="in các số liệu tổng hợp dạng JSON")
+
     demo = sub.add_parser("demo", help="chạy thử toàn bộ trên dữ liệu tỉnh mẫu")
     demo.add_argument("--out", default="demo_output", help="thư mục kết quả (mặc định demo_output)")
     demo.add_argument("--seed", type=int, default=2026)
@@ -114,6 +125,8 @@ def _dispatch(args) -> int:
         return _check(args)
     if args.command == "build-excel":
         return _build_excel(args)
+    if args.command == "consolidate":
+        return _consolidate(args)
     if args.command == "demo":
         from .demo.run import run_demo
         return run_demo(Path(args.out), seed=args.seed)
@@ -188,6 +201,20 @@ def _build_excel(args) -> int:
     print(f"xlwings {manifest['xlwings']}, {len(manifest['sources'])} tệp nguồn, "
           f"{format_number_vi(manifest['seconds'], 2)} giây; danh sách tệp: {out / 'manifest.json'}")
     return EXIT_OK
+
+
+def _consolidate(args) -> int:
+    from .consolidate.core import run
+    from .consolidate.records import REJECTED, UNREADABLE
+    from .consolidate.report import short_text
+    from .plan.read import read_plan
+    plan = read_plan(args.plan)
+    result = run(args.inputs, plan, args.period, args.out, args.cluster, workers=args.workers)
+    if args.json:
+        print(json.dumps(result.figures(), ensure_ascii=False, indent=2, default=_jsonable))
+    else:
+        print(short_text(result, Path(args.out).resolve()))
+    return EXIT_FINDINGS if any(e.status in (REJECTED, UNREADABLE) for e in result.entries) else EXIT_OK
 
 
 def _jsonable(v):

@@ -1,0 +1,395 @@
+"""Per-file work: read one input (a unit's form or a consolidation workbook), decide whether it
+belongs to this consolidation, and recompute its unit(s) with the plan.
+
+Every path gives an `Outcome` with an inventory row, whatever is wrong with it. Values are
+recomputed from the raw cell contents with the plan's own rules (forms.layout, plan.semantics,
+score.engine); nothing the form computed or shows as a target is trusted. Runs in worker
+processes: inputs and outputs are small plain data.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import traceback
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from ..errors import FileProblem
+from ..forms import contract as C
+from ..forms.layout import expected_formula_values, layout_for
+from ..plan.model import Period, Plan
+from ..plan.semantics import target_verdict
+from ..read.workbook import Workbook, open_workbook, read_bytes
+from ..values import parse_date, parse_value
+from . import contract as K
+from .records import (DUPLICATE, EXCEL_SUFFIXES, FLAG_TEXT, INCLUDED, NOT_A_FORM, PROBLEM_STATUS,
+                      REJECTED, UNREADABLE, Evaluation, FileEntry, Outcome, UnitRecord)
+
+FORM_TABLES = tuple(getattr(C, name) for name in (
+    "META_TABLE", "UNIT_TABLE", "INDICATOR_TABLE", "SCORE_TABLE", "INITIATIVE_TABLE", "REGISTRATION_TABLE",
+    "PLEDGE_TABLE", "MEMBER_TABLE") if hasattr(C, name))
+READ_TABLES = (*FORM_TABLES, "tblPlanInfo", K.META_TABLE, K.INPUTS_TABLE, K.INVENTORY_TABLE)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What is being consolidated: the plan, the period, which clusters, which units are expected."""
+    plan: Plan
+    period: Period
+    clusters: tuple[str, ...]          # cluster codes in scope (all of the plan's for the industry)
+    industry: bool
+    check: bool = True                 # run the check engine to count each form's findings
+
+    @property
+    def expected(self) -> list:
+        wanted = set(self.clusters)
+        return [u for u in self.plan.active_units(self.period) if u.cluster in wanted]
+
+    @property
+    def label(self) -> str:
+        if self.industry:
+            return "toàn ngành"
+        names = [self.plan.cluster_by_code[c].name if c in self.plan.cluster_by_code else c for c in self.clusters]
+        return "; ".join(names)
+
+
+def mtime_text(ts: float) -> str:
+    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
+
+
+# --- one path ---------------------------------------------------------------------------------
+def inspect(path: Path, scope: Scope) -> Outcome:
+    """Never raises: a bug of ours on one file is logged and the file listed as unreadable."""
+    try:
+        return _inspect(Path(path), scope)
+    except Exception:  # a bug: keep going with the other files, keep the details for support
+        log = Path(tempfile.gettempdir()) / "thidua-loi.log"
+        try:
+            with open(log, "a", encoding="utf-8") as fh:
+                fh.write(f"--- {path}\n{traceback.format_exc()}\n")
+        except OSError:
+            pass
+        p = Path(path)
+        return Outcome(FileEntry(p.name, str(p.parent), status=UNREADABLE, code="internal_error",
+                                 reason=f"Chương trình gặp sự cố khi đọc tệp này; chi tiết ghi vào {log}. "
+                                        "Hãy gửi tệp đó cùng tệp này cho bộ phận hỗ trợ."))
+
+
+def _inspect(path: Path, scope: Scope) -> Outcome:
+    entry = FileEntry(path.name, str(path.parent))
+    try:
+        st = path.stat()
+        entry.size, entry.mtime = st.st_size, mtime_text(st.st_mtime)
+    except OSError:
+        entry.status, entry.code = UNREADABLE, "not_found"
+        entry.reason = f"Không tìm thấy tệp '{path}'. Kiểm tra lại đường dẫn."
+        return Outcome(entry)
+    try:
+        data = read_bytes(path)
+    except FileProblem as exc:
+        if exc.code == "lock_file":          # still say what it holds: its checksum
+            try:
+                entry.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError:
+                pass
+        return Outcome(_problem(entry, exc, path))
+    entry.sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        wb = open_workbook(path, data, only=READ_TABLES)
+    except FileProblem as exc:
+        return Outcome(_problem(entry, exc, path))
+    if wb.table(K.META_TABLE) is not None:
+        return _consolidation(wb, entry, scope)
+    return _form(wb, entry, scope)
+
+
+def _problem(entry: FileEntry, exc: FileProblem, path: Path) -> FileEntry:
+    entry.status, entry.code, entry.reason = PROBLEM_STATUS.get(exc.code, UNREADABLE), exc.code, exc.message
+    if exc.code == "corrupt" and path.suffix.lower() not in EXCEL_SUFFIXES:
+        entry.status, entry.code = NOT_A_FORM, "not_excel"
+        entry.reason = (f"'{path.name}' không phải tệp Excel nên không phải biểu mẫu thi đua; tệp được liệt kê "
+                        "để biết, không đọc.")
+    if exc.code == "lock_file":
+        entry.kind = "other"
+    return entry
+
+
+def _form(wb: Workbook, entry: FileEntry, scope: Scope) -> Outcome:
+    from ..read.form import form_from_workbook
+    plan = scope.plan
+    try:
+        form = form_from_workbook(wb, plan)
+    except FileProblem as exc:
+        if exc.code != "not_a_form":
+            entry.kind = "form"
+        return Outcome(_problem(entry, exc, Path(entry.name)))
+    entry.kind = "form"
+    entry.unit, entry.period, entry.template_version = form.unit_code, form.period_code, form.template_version
+    entry.plan = f"{form.plan_id}, phiên bản {form.plan_version}" if form.plan_id else ""
+    codes = {p.code: p for p in form.problems}
+    refusal = None
+    if "other_plan" in codes:
+        refusal = ("other_plan", f"{codes['other_plan'].message} Không dùng số liệu của tệp này.")
+    elif form.period_code != scope.period.code:
+        refusal = ("other_period", _other_period(form.period_code, scope))
+    elif "identity_changed" in codes:
+        refusal = ("identity_changed", f"{codes['identity_changed'].message} Vì không chắc số liệu của đơn vị "
+                                       "nào nên không dùng; hãy đề nghị đơn vị gửi lại biểu mẫu gốc.")
+    if refusal is None:
+        refusal = admit(form.unit_code, scope, clusters=False)     # clusters: decided per output (core)
+    if refusal is not None:
+        entry.status = REJECTED
+        entry.code, entry.reason = refusal
+        return Outcome(entry)
+    record = record_from_form(form, plan, entry)
+    if scope.check:
+        from ..check.engine import check_form
+        findings = check_form(form, plan)
+        record.errors = sum(f.severity == "lỗi" for f in findings)
+        record.warnings = sum(f.severity == "cảnh báo" for f in findings)
+    entry.status = INCLUDED
+    return Outcome(entry, [(record, evaluate(record, plan))])
+
+
+def _other_period(code: str, scope: Scope) -> str:
+    other = scope.plan.period_by_code.get(code)
+    name = f"{other.name}" if other else f"'{code or 'không rõ'}'"
+    return (f"Biểu mẫu của {name}, không phải {scope.period.name} đang tổng hợp; không dùng ở đây "
+            "(tổng hợp riêng đợt đó nếu cần).")
+
+
+def admit(unit_code: str, scope: Scope, clusters: bool = True) -> tuple[str, str] | None:
+    """None when the unit belongs to this consolidation; else (code, Vietnamese reason)."""
+    plan = scope.plan
+    unit = plan.unit_by_code.get(unit_code)
+    if unit is None:
+        return ("unknown_unit", f"Mã đơn vị '{unit_code}' không có trong danh sách đơn vị của kế hoạch "
+                                f"{plan.info.plan_id}; không dùng số liệu.")
+    if clusters and unit.cluster not in scope.clusters:
+        return ("other_cluster", f"{unit.code} thuộc cụm {unit.cluster}, ngoài phạm vi tổng hợp này "
+                                 f"({scope.label}); bảng tổng hợp của cụm {unit.cluster} sẽ tính đơn vị này.")
+    if not unit.active:
+        return ("not_expected", f"{unit.code} {unit.name} không còn hoạt động theo danh sách đơn vị của kế hoạch "
+                                "nên không thuộc diện báo cáo; không dùng số liệu.")
+    if unit.active_since and unit.active_since > scope.period.end:
+        return ("not_expected", f"{unit.code} hoạt động từ {unit.active_since:%d/%m/%Y}, sau khi "
+                                f"{scope.period.name} kết thúc, nên chưa thuộc diện báo cáo đợt này.")
+    return None
+
+
+def record_from_form(form, plan: Plan, entry: FileEntry) -> UnitRecord:
+    """The raw contents of the cells a person fills, as read (see contract.raw_value)."""
+    known = plan.field_by_code
+    values = {code: v for code, e in form.values.items()
+              if not e.derived and code in known and not known[code].is_derived
+              and (v := K.raw_value(e.raw)) is not None}
+    info = {code: v for code in C.UNIT_INPUT_CODES
+            if code in form.info and (v := K.raw_value(form.info[code].raw)) is not None}
+    self_scores = {c: v for c, s in form.scores.items() if (v := K.raw_value(s.self_score.raw)) is not None}
+    upper = {c: v for c, s in form.scores.items() if (v := K.raw_value(s.upper_score.raw)) is not None}
+    flags = tuple(dict.fromkeys(p.code for p in form.problems if p.code in FLAG_TEXT))
+    return UnitRecord(form.unit_code, form.period_code, entry.name, entry.sha256 or "", entry.size or 0,
+                      entry.mtime or "", form.template_version, form.plan_id, form.plan_version,
+                      form.plan_fingerprint, info, values, self_scores, upper, flags)
+
+
+# --- recomputation ----------------------------------------------------------------------------
+def evaluate(record: UnitRecord, plan: Plan) -> Evaluation:
+    """Everything the plan derives from one unit's raw inputs: the same parsing as the form
+    reader, the form's formulas (forms.layout), target verdicts (plan.semantics), points and
+    rating (score.engine). The record's origin (form or consolidation workbook) does not matter."""
+    from ..score.engine import score_values
+    unit = plan.unit_by_code[record.unit]
+    kind = unit.kind
+    entered = {}
+    for code, raw in record.values.items():
+        f = plan.field_by_code.get(code)
+        if f is None or f.is_derived:
+            continue
+        entered[code] = parse_value(raw, f.type).value
+    derived = expected_formula_values(layout_for(plan, kind), entered)
+    values = {**entered, **{code: d["value"] for code, d in derived.items()}}
+    verdicts = {t.code: target_verdict(t.comparator, values.get(t.field), t.value, t.stretch)
+                for t in plan.unit_targets_for(kind)}
+    own = _numbers(record.self_scores)
+    upper = _numbers(record.upper_scores)
+    s = score_values(plan, kind, entered, own, upper, unit, record.unit)
+    day = parse_date(record.info.get("ngay_bao_cao"))
+    return Evaluation(kind, unit.cluster, day.value if day.ok else None, values, verdicts, s.total, s.max_total,
+                      tuple((g.code, g.score, g.max_points) for g in s.groups), s.self_total, s.eligible,
+                      s.rating, s.rating_name, s.reason)
+
+
+def _numbers(raws: dict) -> dict:
+    out = {}
+    for code, raw in raws.items():
+        p = parse_value(raw, "number")
+        if p.ok:
+            out[code] = p.value
+    return out
+
+
+# --- a consolidation workbook as input ----------------------------------------------------------
+def _consolidation(wb: Workbook, entry: FileEntry, scope: Scope) -> Outcome:
+    plan = scope.plan
+    entry.kind = "consolidation"
+    meta_t = wb.table(K.META_TABLE)
+    k, v = meta_t.column(K.KEY), meta_t.column(K.VALUE)
+    meta = {}
+    if k is not None and v is not None:
+        meta = {str(r[k]).strip(): _cell_text(r[v]) for r in meta_t.rows if r[k] not in (None, "")}
+    entry.period = meta.get("period_code", "")
+    entry.plan = f"{meta.get('plan_id', '')}, phiên bản {meta.get('plan_version', '')}"
+    entry.template_version = f"tổng hợp {meta.get('format_version', '')}"
+    outcome = Outcome(entry, meta=meta)
+
+    def refuse(code: str, reason: str) -> Outcome:
+        entry.status, entry.code, entry.reason = REJECTED, code, reason
+        return outcome
+
+    if meta.get("format") != K.FORMAT or meta.get("format_version") not in K.SUPPORTED_FORMAT_VERSIONS:
+        return refuse("wrong_version", f"'{entry.name}' là bảng tổng hợp phiên bản '{meta.get('format_version') or 'không rõ'}'"
+                                       " mà chương trình này không đọc được; hãy lập lại bảng tổng hợp bằng phiên bản "
+                                       "thidua hiện hành.")
+    if meta.get("plan_id") != plan.info.plan_id:
+        return refuse("other_plan", f"Bảng tổng hợp thuộc kế hoạch '{meta.get('plan_id')}', không phải kế hoạch "
+                                    f"'{plan.info.plan_id}' đang tổng hợp; không dùng.")
+    if meta.get("period_code") != scope.period.code:
+        return refuse("other_period", _other_period(meta.get("period_code", ""), scope))
+    table = wb.table(K.INPUTS_TABLE)
+    if table is None or any(table.column(h) is None for h in ("Mã đơn vị", "Mã đợt", "Tệp nguồn")):
+        return refuse("incomplete_form", f"Bảng tổng hợp '{entry.name}' thiếu bảng số liệu gốc '{K.INPUTS_TABLE}' "
+                                         "(có thể đã bị xóa hoặc đổi tên); không tính lại được nên không dùng.")
+    plan_changed = meta.get("plan_fingerprint") != plan.fingerprint
+    headers = [str(h) for h in table.headers]
+    via_here = entry.name
+    n_in = n_out = 0
+    for row in table.rows:
+        rec = K.record_from_row(headers, row)
+        if not rec.unit:
+            continue
+        rec.via = via_here + (f" ← {rec.via}" if rec.via else "")
+        if plan_changed and "consolidation_plan_changed" not in rec.flags:
+            rec.flags = (*rec.flags, "consolidation_plan_changed")
+        refusal = ("other_period", _other_period(rec.period, scope)) if rec.period != scope.period.code \
+            else admit(rec.unit, scope, clusters=False)
+        if refusal is not None:
+            outcome.carried.append(FileEntry(
+                rec.file, "", rec.sha256 or None, rec.size or None, rec.mtime or None, "form",
+                REJECTED, refusal[0], refusal[1],
+                rec.unit, rec.period, rec.template_version, f"{rec.plan_id}, phiên bản {rec.plan_version}",
+                via=rec.via))
+            n_out += 1
+            continue
+        outcome.units.append((rec, evaluate(rec, plan)))
+        n_in += 1
+    inv = wb.table(K.INVENTORY_TABLE)
+    if inv is not None:
+        outcome.carried.extend(_carried_inventory(inv, via_here))
+    entry.status = INCLUDED
+    scope_text = meta.get("clusters", "") if meta.get("scope") == "cluster" else "toàn ngành"
+    created = meta.get("created_at", "")
+    if len(created) >= 16:
+        created = f"{created[8:10]}/{created[5:7]}/{created[0:4]} {created[11:16]}"
+    entry.reason = (f"Bảng tổng hợp ({scope_text}) lập lúc {created}: {n_in} bản số liệu đơn vị "
+                    "được tính lại từ số liệu gốc"
+                    + (f", {n_out} không dùng được (xem các dòng 'qua bảng tổng hợp')" if n_out else "")
+                    + ("; lập theo phiên bản khác của kế hoạch, đã tính lại theo kế hoạch hiện hành" if plan_changed else "")
+                    + ".")
+    return outcome
+
+
+INVENTORY_COLUMNS = (
+    ("Tệp", "name"), ("Thư mục", "folder"), ("SHA-256", "sha256"), ("Cỡ tệp (byte)", "size"),
+    ("Thời gian sửa tệp", "mtime"), ("Loại tệp", "kind"), ("Mã đơn vị", "unit"), ("Đợt", "period"),
+    ("Phiên bản mẫu", "template_version"), ("Kế hoạch", "plan"), ("Trạng thái", "status_label"),
+    ("Mã trạng thái", "status"), ("Chi tiết", "code"), ("Lý do", "reason"), ("Bản được dùng", "winner"),
+    ("Qua bảng tổng hợp", "via"),
+)
+KIND_LABELS = {"form": "Biểu mẫu CĐCS", "consolidation": "Bảng tổng hợp", "other": "Khác"}
+
+
+def _carried_inventory(t, via: str) -> list[FileEntry]:
+    """The files a consolidation workbook itself did not use (its units come as records)."""
+    col = {attr: t.column(h) for h, attr in INVENTORY_COLUMNS}
+    if col["status"] is None or col["name"] is None:
+        return []
+    kinds = {label: code for code, label in KIND_LABELS.items()}
+    out = []
+    for row in t.rows:
+        get = lambda a: _cell_text(row[col[a]]) if col.get(a) is not None else ""  # noqa: E731
+        status = get("status")
+        if status in (INCLUDED, DUPLICATE, ""):
+            continue
+        size = get("size")
+        out.append(FileEntry(get("name"), get("folder"), get("sha256") or None,
+                             int(float(size)) if size.replace(".", "", 1).isdigit() else None,
+                             _mtime_back(get("mtime")), kinds.get(get("kind"), "other"), status, get("code"),
+                             get("reason"), get("unit"), get("period"), get("template_version"), get("plan"),
+                             get("winner"), via + (f" ← {get('via')}" if get("via") else "")))
+    return out
+
+
+def _mtime_back(text: str) -> str | None:
+    """The inventory shows "dd/mm/yyyy hh:mm:ss"; records keep ISO text."""
+    try:
+        return datetime.strptime(text, "%d/%m/%Y %H:%M:%S").strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return text or None
+
+
+def _cell_text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, datetime):
+        return v.strftime("%Y-%m-%d %H:%M:%S")
+    return str(v).strip()
+
+
+# --- many paths, optionally in worker processes -----------------------------------------------
+_SCOPE: Scope | None = None
+
+
+def _init_worker(scope: Scope) -> None:
+    global _SCOPE
+    _SCOPE = scope
+
+
+def _inspect_chunk(paths: list[str]) -> list[Outcome]:
+    return [inspect(Path(p), _SCOPE) for p in paths]
+
+
+def inspect_all(paths: list[Path], scope: Scope, workers: int | None = None) -> list[Outcome]:
+    """Outcomes in the order of `paths`. Two worker processes by default for many files (each
+    returns small records); one process for few files, when asked, or if processes fail."""
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1) if len(paths) >= 200 else 1
+    if workers > 1:
+        try:
+            return _parallel(paths, scope, workers)
+        except (OSError, RuntimeError, ImportError):   # no processes here (sandbox, frozen app): go on alone
+            pass
+    return [inspect(p, scope) for p in paths]
+
+
+def _parallel(paths: list[Path], scope: Scope, workers: int) -> list[Outcome]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    size = max(8, min(64, len(paths) // (workers * 8) or 8))
+    chunks = [[str(p) for p in paths[i:i + size]] for i in range(0, len(paths), size)]
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    out: list[Outcome] = []
+    try:
+        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(scope,)) as ex:
+            for part in ex.map(_inspect_chunk, chunks):
+                out.extend(part)
+    except BrokenProcessPool as exc:
+        raise RuntimeError(str(exc)) from None
+    return out

@@ -1,0 +1,120 @@
+"""The machine-readable part of a consolidation workbook: table names, meta keys and the raw
+per-unit input table, with the two functions that turn a `UnitRecord` into a table row and back.
+
+A consolidation workbook is recognised by its `tblConsolidationMeta` table (never by a sheet
+name). Its `tblUnitInputs` holds every unit's raw cell contents as the form reader read them,
+so consolidating cluster workbooks recomputes every figure from raw, exactly as consolidating
+the forms directly does.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from .records import UnitRecord
+
+META_TABLE = "tblConsolidationMeta"
+INPUTS_TABLE = "tblUnitInputs"
+INVENTORY_TABLE = "tblInventory"
+FORMAT = "thidua-tong-hop"
+FORMAT_VERSION = "1"
+SUPPORTED_FORMAT_VERSIONS = frozenset({"1"})
+META_KEYS = ("format", "format_version", "plan_id", "plan_version", "plan_fingerprint", "period_code",
+             "scope", "clusters", "tool_version", "created_at", "units")
+KEY, VALUE = "Khóa", "Giá trị"
+
+# Fixed columns of tblUnitInputs: (header, UnitRecord attribute or None for a display-only column).
+FIXED = (
+    ("Mã đơn vị", "unit"), ("Tên đơn vị", None), ("Mã cụm", None), ("Loại hình", None),
+    ("Mã đợt", "period"), ("Trạng thái", "status"), ("Tệp nguồn", "file"), ("SHA-256", "sha256"),
+    ("Cỡ tệp (byte)", "size"), ("Thời gian sửa tệp", "mtime"), ("Phiên bản mẫu", "template_version"),
+    ("Mã kế hoạch", "plan_id"), ("Phiên bản kế hoạch", "plan_version"),
+    ("Dấu vân tay kế hoạch", "plan_fingerprint"), ("Ghi nhận", "flags"),
+    ("Số lỗi (kiểm tra)", "errors"), ("Số cảnh báo (kiểm tra)", "warnings"), ("Qua bảng tổng hợp", "via"),
+)
+FIXED_HEADERS = tuple(h for h, _ in FIXED)
+# Prefixes of the raw columns: reporter info, field entries, self scores, upper-level scores.
+INFO, VALUE_COL, SELF, UPPER = "TT:", "SL:", "TC:", "CT:"
+PREFIX_ATTR = {INFO: "info", VALUE_COL: "values", SELF: "self_scores", UPPER: "upper_scores"}
+
+
+def raw_columns(plan) -> list[tuple[str, str]]:
+    """(header, Vietnamese label) of the raw columns, in plan order, for every kind."""
+    from ..forms import contract as C
+    cols = [(INFO + code, label) for code, label, is_input, _ in C.UNIT_ROWS if is_input]
+    cols += [(VALUE_COL + f.code, f.label) for f in plan.fields if not f.is_derived]
+    for c in plan.criteria:
+        cols.append((SELF + c.code, f"{c.code} — tự chấm"))
+        cols.append((UPPER + c.code, f"{c.code} — cấp trên chấm"))
+    return cols
+
+
+def record_row(rec: UnitRecord, display: dict[str, str], raw_headers: list[str]) -> list:
+    """A record as a table row: fixed columns then raw columns (None = empty cell)."""
+    row = []
+    for header, attr in FIXED:
+        if attr is None:
+            row.append(display.get(header))
+        elif attr == "flags":
+            row.append(" ".join(rec.flags) or None)
+        else:
+            v = getattr(rec, attr)
+            row.append(None if v == "" else v)
+    for h in raw_headers:
+        prefix, code = h[:3], h[3:]
+        row.append(getattr(rec, PREFIX_ATTR[prefix]).get(code))
+    return row
+
+
+def record_from_row(headers: list[str], row: list) -> UnitRecord:
+    """The inverse of `record_row` (over a row as python-calamine or openpyxl read it)."""
+    cell = dict(zip(headers, row))
+
+    def text(h) -> str:
+        v = cell.get(h)
+        if v is None:
+            return ""
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        return str(v).strip()
+
+    def number(h) -> int:
+        v = cell.get(h)
+        try:
+            return int(float(v)) if v not in (None, "") else 0
+        except (TypeError, ValueError):
+            return 0
+
+    parts: dict[str, dict] = {attr: {} for attr in PREFIX_ATTR.values()}
+    for h, v in cell.items():
+        attr = PREFIX_ATTR.get(h[:3]) if isinstance(h, str) else None
+        if attr is not None and not blank(v):
+            parts[attr][h[3:]] = v
+    return UnitRecord(
+        unit=text("Mã đơn vị"), period=text("Mã đợt"), file=text("Tệp nguồn"), sha256=text("SHA-256"),
+        size=number("Cỡ tệp (byte)"), mtime=text("Thời gian sửa tệp"),
+        template_version=text("Phiên bản mẫu"), plan_id=text("Mã kế hoạch"),
+        plan_version=text("Phiên bản kế hoạch"), plan_fingerprint=text("Dấu vân tay kế hoạch"),
+        flags=tuple(text("Ghi nhận").split()), errors=number("Số lỗi (kiểm tra)"),
+        warnings=number("Số cảnh báo (kiểm tra)"), via=text("Qua bảng tổng hợp"),
+        status=text("Trạng thái") or "included", **parts)
+
+
+def blank(v) -> bool:
+    return v is None or (isinstance(v, str) and v == "")
+
+
+def raw_value(v):
+    """A cell content as it may be stored and read back unchanged in meaning: numbers, text,
+    booleans and dates stay; anything else (times, durations, error values) becomes its text,
+    which every parser of thidua.values reads exactly as it reads the original."""
+    if blank(v):
+        return None
+    if isinstance(v, (bool, int, float, str, date)):
+        return v
+    if isinstance(v, (time, timedelta)):
+        return str(v)
+    return str(v)
+
+
+def is_datetime_with_time(v) -> bool:
+    return isinstance(v, datetime) and v.time() != datetime.min.time()

@@ -1,0 +1,182 @@
+"""Files -> inventory rows: every input path is listed with a status and a Vietnamese reason,
+and when one unit's report arrives more than once, one copy wins by a stated rule.
+
+Duplicate rule (same unit, same period): the later "ngày báo cáo" wins; if equal, the later
+file modification time; if equal too (usually the very same file sent twice), the file name
+that sorts first. The copies that lose are listed as duplicates naming the winner and why.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from ..values import format_number_vi
+from .records import (DUPLICATE, INCLUDED, NOT_A_FORM, REJECTED, UNREADABLE, Evaluation, FileEntry, Outcome,
+                      UnitRecord)
+
+DUPLICATE_RULE = ("Một đơn vị nộp nhiều bản cho cùng một đợt: dùng bản có ngày báo cáo muộn hơn; nếu cùng ngày "
+                  "báo cáo, dùng tệp sửa sau cùng; nếu vẫn trùng (thường là cùng một tệp gửi hai lần), dùng tệp có "
+                  "tên xếp trước theo thứ tự chữ cái. Các bản còn lại ghi là bản trùng, kèm tên bản được dùng và lý do.")
+
+
+def expand(inputs, exclude=()) -> tuple[list[Path], list[FileEntry]]:
+    """Files to read (folders walked recursively, sorted) and rows for inputs that do not exist
+    or must not be read (the output files themselves)."""
+    paths: list[Path] = []
+    entries: list[FileEntry] = []
+    seen: set[Path] = set()
+    skip = {Path(x).resolve() for x in exclude}
+
+    def add(p: Path) -> None:
+        r = p.resolve()
+        if r in seen:
+            return
+        seen.add(r)
+        if r in skip:
+            entries.append(FileEntry(p.name, str(p.parent), status=REJECTED, code="own_output",
+                                     reason="Đây là tệp kết quả mà lần tổng hợp này ghi đè; không đọc làm số liệu đầu vào."))
+            return
+        paths.append(p)
+
+    for item in map(Path, inputs):
+        if item.is_dir():
+            for p in sorted(item.rglob("*"), key=lambda x: str(x.relative_to(item)).casefold()):
+                if p.is_file():
+                    add(p)
+        elif item.exists():
+            add(item)
+        else:
+            entries.append(FileEntry(item.name, str(item.parent), status=UNREADABLE, code="not_found",
+                                     reason=f"Không tìm thấy tệp hoặc thư mục '{item}'. Kiểm tra lại đường dẫn."))
+    return paths, entries
+
+
+@dataclass
+class Candidate:
+    record: UnitRecord
+    ev: Evaluation
+    entry: int                      # index of its inventory row
+
+
+def assemble(outcomes: list[Outcome], entries: list[FileEntry]) -> list[Candidate]:
+    """Append each outcome's rows to `entries`; return every unit submission found.
+
+    A unit carried inside a consolidation workbook gets a row of its own (its original file,
+    the workbook it came through). Rows a consolidation workbook carried for files it did not
+    use are kept once, unless the same file (same SHA-256) is already accounted for here.
+    """
+    candidates: list[Candidate] = []
+    carried: list[FileEntry] = []
+    for o in outcomes:
+        entries.append(o.entry)
+        here = len(entries) - 1
+        for rec, ev in o.units:
+            if o.entry.kind == "consolidation":
+                entries.append(FileEntry(rec.file, "", rec.sha256 or None, rec.size or None, rec.mtime or None,
+                                         "form", INCLUDED, "", "", rec.unit, rec.period, rec.template_version,
+                                         f"{rec.plan_id}, phiên bản {rec.plan_version}", via=rec.via))
+                candidates.append(Candidate(rec, ev, len(entries) - 1))
+            else:
+                candidates.append(Candidate(rec, ev, here))
+        carried.extend(o.carried)
+    known = {e.sha256 for e in entries if e.sha256} | {c.record.sha256 for c in candidates if c.record.sha256}
+    merged: dict[tuple, FileEntry] = {}
+    for e in carried:
+        if e.sha256 and e.sha256 in known:
+            continue
+        key = (e.sha256 or "", e.name, e.status, e.unit)
+        if key in merged:
+            first = merged[key]
+            if e.via and e.via not in first.via.split("; "):
+                first.via = f"{first.via}; {e.via}" if first.via else e.via
+            continue
+        merged[key] = e
+        entries.append(e)
+    return candidates
+
+
+def _when(c: Candidate) -> tuple:
+    return (c.ev.report_date or date.min, c.record.mtime or "")
+
+
+def resolve_duplicates(candidates: list[Candidate], entries: list[FileEntry]) -> list[Candidate]:
+    """One winner per unit (the period is the same for all candidates); losers marked."""
+    by_unit: dict[str, list[Candidate]] = {}
+    for c in candidates:
+        by_unit.setdefault(c.record.unit, []).append(c)
+    winners = []
+    for unit, group in by_unit.items():
+        # later report date, later modification time, then the name sorting first; a file read
+        # directly before the same file carried in a consolidation workbook.
+        order = sorted(group, key=lambda c: (c.record.file.casefold(), c.record.via))
+        order.sort(key=_when, reverse=True)          # stable: equal times keep the name order
+        win = order[0]
+        win.record.status = INCLUDED
+        winners.append(win)
+        entry = entries[win.entry]
+        entry.status = INCLUDED
+        entry.reason = _included_reason(win, len(order))
+        for lose in order[1:]:
+            lose.record.status = DUPLICATE
+            e = entries[lose.entry]
+            e.status, e.code = DUPLICATE, "duplicate"
+            e.winner = _name(win)
+            e.reason = _duplicate_reason(lose, win)
+    return winners
+
+
+def _name(c: Candidate) -> str:
+    return c.record.file + (f" (qua {c.record.via})" if c.record.via else "")
+
+
+def _day(d: date | None) -> str:
+    return f"{d:%d/%m/%Y}" if d else "không có"
+
+
+def _mtime_vi(s: str) -> str:
+    if len(s) >= 19:
+        return f"{s[8:10]}/{s[5:7]}/{s[0:4]} {s[11:19]}"
+    return s or "không rõ"
+
+
+def _duplicate_reason(lose: Candidate, win: Candidate) -> str:
+    a, b = lose.ev.report_date, win.ev.report_date
+    head = f"Đơn vị {lose.record.unit} nộp nhiều bản; dùng '{_name(win)}'"
+    if (a or date.min) != (b or date.min):
+        why = f"bản này có ngày báo cáo {_day(a)}, trước ngày báo cáo của bản được dùng ({_day(b)})"
+    elif (lose.record.mtime or "") != (win.record.mtime or ""):
+        why = (f"cùng ngày báo cáo {_day(a)}; bản này sửa lúc {_mtime_vi(lose.record.mtime)}, trước bản được dùng "
+               f"({_mtime_vi(win.record.mtime)})")
+    else:
+        why = (f"cùng ngày báo cáo {_day(a)} và cùng thời gian sửa tệp; chọn tệp có tên xếp trước theo thứ tự "
+               "chữ cái")
+        if lose.record.sha256 and lose.record.sha256 == win.record.sha256:
+            why += " (hai bản giống hệt nhau: cùng SHA-256)"
+    return f"{head} vì {why}."
+
+
+def _included_reason(win: Candidate, copies: int) -> str:
+    from .records import FLAG_TEXT
+    parts = []
+    if copies > 1:
+        parts.append(f"bản được dùng trong {copies} bản đơn vị đã nộp")
+    parts += [FLAG_TEXT[f] for f in win.record.flags if f in FLAG_TEXT]
+    if win.record.errors:
+        parts.append(f"biểu mẫu có {format_number_vi(win.record.errors)} lỗi số liệu (xem bằng lệnh thidua check); "
+                     "ô lỗi được tính như ô trống")
+    if not parts:
+        return ""
+    text = "; ".join(parts) + "."
+    return text[0].upper() + text[1:]
+
+
+def status_counts(entries: list[FileEntry]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for e in entries:
+        out[e.status] = out.get(e.status, 0) + 1
+    return out
+
+
+__all__ = ["expand", "assemble", "resolve_duplicates", "Candidate", "DUPLICATE_RULE", "status_counts",
+           "NOT_A_FORM"]

@@ -1,0 +1,100 @@
+"""The Vietnamese summary of a consolidation: the same lines on the summary sheet, in the
+terminal and in the Excel button's alert."""
+from __future__ import annotations
+
+from ..values import format_number_vi, format_percent_vi
+from .completeness import LATENESS_RULE
+from .industry import DENOMINATOR_RULE, MANUAL, NO_UNITS, STAGE
+from .inventory import DUPLICATE_RULE, status_counts
+from .ranking import CAP_RULE, TIE_RULE
+from .records import STATUS_LABELS
+
+RECOMPUTE_RULE = ("Mọi giá trị tính toán (tỷ lệ, Đạt/Chưa đạt, điểm, xếp loại) được tính lại từ số liệu gốc theo "
+                  "chỉ tiêu và bảng điểm của tệp kế hoạch; không dùng chỉ tiêu, công thức hay quy định lưu trong "
+                  "biểu mẫu. Tệp nguồn không bị sửa; mỗi tệp được ghi dấu SHA-256.")
+
+
+def n(x) -> str:
+    return format_number_vi(x, 0)
+
+
+def pct(x) -> str:
+    return format_percent_vi(x, 1) if x is not None else "—"
+
+
+def headline(c) -> str:
+    late = c.n_received - c.n_on_time
+    missing = c.n_expected - c.n_received
+    return (f"Phải báo cáo {n(c.n_expected)} CĐCS; đã nộp {n(c.n_received)} (tỷ lệ báo cáo {pct(c.reporting_rate)}); "
+            f"đúng hạn {n(c.n_on_time)} (tỷ lệ đúng hạn {pct(c.on_time_rate)}); nộp muộn {n(late)}; "
+            f"chưa nộp {n(missing)}.")
+
+
+def files_line(c) -> str:
+    direct = [e for e in c.entries if not e.via]
+    carried = [e for e in c.entries if e.via]
+    counts = status_counts(direct)
+    parts = [f"{n(counts[s])} {STATUS_LABELS[s].lower()}" for s in STATUS_LABELS if counts.get(s)]
+    text = f"Đã nhận {n(len(direct))} tệp: " + "; ".join(parts) + "."
+    if carried:
+        counts = status_counts(carried)
+        parts = [f"{n(counts[s])} {STATUS_LABELS[s].lower()}" for s in STATUS_LABELS if counts.get(s)]
+        text += f" Qua các bảng tổng hợp: {n(len(carried))} tệp của đơn vị: " + "; ".join(parts) + "."
+    return text
+
+
+def ratings_line(c) -> str:
+    total = c.by_kind[-1]
+    parts = [f"{code} {n(k)}" for code, k in total.counts.items()]
+    if total.not_rated:
+        parts.append(f"chưa xếp loại {n(total.not_rated)}")
+    if total.not_reported:
+        parts.append(f"chưa nộp {n(total.not_reported)}")
+    return "Xếp loại: " + ", ".join(parts) + "."
+
+
+def rating_targets(c) -> list[str]:
+    return [t.text for t in c.targets if t.target.measure in ("share_rating_at_least", "count_rating")]
+
+
+def targets_line(c) -> str:
+    judged = [t for t in c.targets if t.verdict not in (MANUAL, STAGE, NO_UNITS, "")]
+    met = [t for t in judged if t.met]
+    return f"Chỉ tiêu cấp ngành: đạt {n(len(met))}/{n(len(judged))} chỉ tiêu được đánh giá tự động."
+
+
+def lines(c) -> list[tuple[str, str]]:
+    """(kind, text): kind is title | subtitle | heading | text."""
+    p = c.plan
+    scope = "TOÀN NGÀNH" if c.scope.industry else "CỤM " + ", ".join(c.clusters)
+    out = [("title", f"TỔNG HỢP THI ĐUA {scope} — {c.period.name.upper()}"),
+           ("subtitle", f"{p.info.issuer} — {c.scope.label}"),
+           ("subtitle", f"Kế hoạch {p.info.plan_id}, phiên bản {p.info.version}: {p.info.title}. Kỳ báo cáo "
+                        f"{c.period.start:%d/%m/%Y} – {c.period.end:%d/%m/%Y}, hạn nộp {c.period.deadline:%d/%m/%Y}. "
+                        f"Lập lúc {c.created_at:%d/%m/%Y %H:%M}."),
+           ("heading", "1. Tiến độ nộp báo cáo"), ("text", headline(c)), ("text", files_line(c)),
+           ("heading", "2. Xếp loại"), ("text", ratings_line(c))]
+    out += [("text", t) for t in rating_targets(c)]
+    out += [("heading", "3. Chỉ tiêu cấp ngành"), ("text", targets_line(c))]
+    out += [("text", t.text) for t in c.targets if t.target.measure not in ("share_rating_at_least", "count_rating")]
+    out.append(("heading", "4. Đơn vị dẫn đầu cụm (đề xuất)"))
+    for code in c.clusters:
+        out.append(("text", f"Cụm {code}: {c.leaders[code].text}"))
+    if c.cap_moves:
+        out.append(("heading", "5. Điều chỉnh theo tỷ lệ tối đa của xếp loại"))
+        out += [("text", f"{m.unit}: {m.from_rating} → {m.to_rating}") for m in c.cap_moves]
+    out.append(("heading", "Quy tắc áp dụng"))
+    out += [("text", x) for x in (RECOMPUTE_RULE, LATENESS_RULE, DENOMINATOR_RULE, TIE_RULE, CAP_RULE,
+                                  DUPLICATE_RULE)]
+    return out
+
+
+def short_text(c, out_path=None) -> str:
+    """A few lines for the terminal and the Excel alert."""
+    rows = [lines(c)[0][1], headline(c), files_line(c), ratings_line(c), *rating_targets(c), targets_line(c)]
+    rows += [f"Dẫn đầu cụm {code}: " + ", ".join(f"{r.unit}" for r in c.leaders[code].units)
+             + (" (đồng hạng — cụm biểu quyết)" if len(c.leaders[code].units) > 1 else "")
+             if c.leaders[code].units else f"Cụm {code}: chưa đề xuất dẫn đầu" for code in c.clusters]
+    if out_path is not None:
+        rows.append(f"Đã ghi bảng tổng hợp: {out_path}")
+    return "\n".join(rows)
