@@ -88,8 +88,47 @@ def run_demo(out: Path, seed: int = 2026) -> int:
     elapsed = time.perf_counter() - t0
     _print_summary(plan, period, plan_path, issued, issued_dir, returned, forms, failures, missing, out, elapsed)
     _print_checks(results, findings_path)
-    print(f"Xong sau {format_number_vi(elapsed, 1)} giây.")
+    _consolidate(plan, returned, out)
+    print(f"Xong sau {format_number_vi(time.perf_counter() - t0, 1)} giây.")
     return 0
+
+
+def _consolidate(plan, returned: Path, out: Path) -> dict:
+    """The cluster leads' and the industry's consolidation of the returned folder, then the
+    industry roll-up from the cluster workbooks alone (it must give the same figures)."""
+    from ..consolidate.core import consolidate, read_inputs, run
+    from ..consolidate.report import headline, rating_targets, ratings_line
+    from ..consolidate.workbook import write_consolidation
+    industry_path = out / f"tong_hop_nganh_{PERIOD}.xlsx"
+    industry = run([returned], plan, PERIOD, industry_path)
+    cluster_dir = out / f"tong_hop_cum_{PERIOD}"
+    if cluster_dir.exists():
+        shutil.rmtree(cluster_dir)
+    read = read_inputs([returned], plan, PERIOD)
+    cluster_paths = [write_consolidation(consolidate([returned], plan, PERIOD, [c.code], read=read),
+                                         cluster_dir / f"tong_hop_{c.code}_{PERIOD}.xlsx") for c in plan.clusters]
+    rollup_path = out / f"tong_hop_nganh_tu_cum_{PERIOD}.xlsx"
+    rollup = run([cluster_dir], plan, PERIOD, rollup_path)
+    same = industry.figures() == rollup.figures()
+    print(f"• Tổng hợp toàn ngành: {industry_path}")
+    print(f"    {headline(industry)}")
+    print(f"    {ratings_line(industry)}")
+    for line in rating_targets(industry):
+        print(f"    {line}")
+    print("    Đơn vị dẫn đầu cụm (đề xuất):")
+    for code in industry.clusters:
+        lead = industry.leaders[code]
+        who = ", ".join(f"{r.unit} {plan.unit(r.unit).name} ({format_number_vi(r.ev.total, 2)} điểm)"
+                        for r in lead.units) or "chưa đề xuất"
+        tie = " — đồng hạng, cụm biểu quyết" if len(lead.units) > 1 else ""
+        print(f"      {code}: {who}{tie}")
+    statuses = Counter(e.status_label for e in industry.entries)
+    print("    Tệp: " + ", ".join(f"{k.lower()} {v}" for k, v in statuses.items()))
+    print(f"• Tổng hợp cụm: {len(cluster_paths)} tệp trong {cluster_dir}")
+    print(f"• Tổng hợp ngành từ các bảng tổng hợp cụm: {rollup_path}")
+    print("    số liệu " + ("giống hệt tổng hợp trực tiếp từ biểu mẫu" if same else
+                            "KHÁC tổng hợp trực tiếp từ biểu mẫu — cần kiểm tra"))
+    return {"industry": industry, "clusters": cluster_paths, "rollup": rollup, "same": same}
 
 
 def _print_checks(results, findings_path) -> None:
