@@ -406,8 +406,8 @@ def test_a_cluster_consolidation_lists_other_clusters_as_out_of_scope(plan, inbo
 def test_a_consolidation_workbook_of_another_period_is_refused(plan, cluster_books, tmp_path):
     book = tmp_path / cluster_books[0].name
     shutil.copy(cluster_books[0], book)
-    wb = load_workbook(book)
     ws, cols, rows = table_cells(book, "tblConsolidationMeta")
+    wb = load_workbook(book)
     ws = wb[ws.title]
     for r in rows:
         if r[0].value == "period_code":
@@ -442,3 +442,17 @@ def test_one_process_and_two_processes_agree(plan, inbox, consolidated):
     two = consolidate([inbox.folder], plan, PERIOD, workers=2)
     assert one.figures() == two.figures() == consolidated[0].figures()
     assert [(e.name, e.status, e.reason) for e in one.entries] == [(e.name, e.status, e.reason) for e in two.entries]
+
+
+def test_error_counts_come_from_the_reader_or_with_check_from_the_check_engine(plan, inbox):
+    rule_only = [f for f in inbox.filled if f.planted
+                 and all(p.kind in ("collected_gt_due", "joined_gt_recruited", "members_gt_workers") for p in f.planted)]
+    unreadable = [f for f in inbox.filled if any(p.kind == "unparseable_number" for p in f.planted)]
+    assert rule_only and unreadable
+    fast = consolidate([inbox.folder], plan, PERIOD)
+    full = consolidate([inbox.folder], plan, PERIOD, check=True)
+    for f in rule_only:                  # a broken consistency rule: only the check engine sees it
+        assert fast.results[f.unit.code].record.errors == 0 < full.results[f.unit.code].record.errors
+    for f in unreadable:                 # an unreadable cell: both see it
+        assert 1 <= fast.results[f.unit.code].record.errors <= full.results[f.unit.code].record.errors
+    assert full.figures()["targets"] == fast.figures()["targets"]

@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     cons.add_argument("--cluster", action="append", metavar="MÃ_CỤM",
                       help="chỉ tổng hợp cụm này (lặp lại để lấy nhiều cụm); mặc định: toàn ngành")
     cons.add_argument("--workers", type=int, help="số tiến trình đọc tệp (mặc định: 2 khi có nhiều tệp)")
+    cons.add_argument("--check", action="store_true",
+                      help="chạy cả bộ kiểm tra (như thidua check) để đếm lỗi từng biểu mẫu; chậm hơn")
     cons.add_argument("--json", action="store_true", help="in các số liệu tổng hợp dạng JSON")
 
     demo = sub.add_parser("demo", help="chạy thử toàn bộ trên dữ liệu tỉnh mẫu")
@@ -209,7 +211,7 @@ def _consolidate(args) -> int:
     from .consolidate.report import short_text
     from .plan.read import read_plan
     plan = read_plan(args.plan)
-    result = run(args.inputs, plan, args.period, args.out, args.cluster, workers=args.workers)
+    result = run(args.inputs, plan, args.period, args.out, args.cluster, workers=args.workers, check=args.check)
     if args.json:
         print(json.dumps(result.figures(), ensure_ascii=False, indent=2, default=_jsonable))
     else:

@@ -6,6 +6,7 @@ the simulated staff typed (FilledForm.expected) and the self-scores read back wi
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import math
 import random
@@ -65,8 +66,18 @@ def cluster_books(plan, inbox, workdir) -> list[Path]:
 
 
 # --- reading an output workbook, independently of thidua's reader ------------------------------
+@functools.lru_cache(maxsize=64)
+def _load(path: str, stamp: int, data_only: bool):
+    return load_workbook(path, data_only=data_only)
+
+
+def load(path: Path, data_only: bool = True):
+    """openpyxl's workbook, loaded once per file version (read-only use)."""
+    return _load(str(path), Path(path).stat().st_mtime_ns, data_only)
+
+
 def table_rows(path: Path, name: str, data_only: bool = True) -> list[dict]:
-    wb = load_workbook(path, data_only=data_only)
+    wb = load(path, data_only=data_only)
     for ws in wb.worksheets:
         if name in ws.tables:
             min_col, min_row, max_col, max_row = range_boundaries(ws.tables[name].ref)
@@ -78,7 +89,7 @@ def table_rows(path: Path, name: str, data_only: bool = True) -> list[dict]:
 
 def table_cells(path: Path, name: str):
     """(worksheet, {header: column index}, data cell rows) with openpyxl cells (formulas kept)."""
-    wb = load_workbook(path)
+    wb = load(path, data_only=False)
     for ws in wb.worksheets:
         if name in ws.tables:
             min_col, min_row, max_col, max_row = range_boundaries(ws.tables[name].ref)
@@ -88,6 +99,7 @@ def table_cells(path: Path, name: str):
 
 
 # --- an independent recomputation --------------------------------------------------------------
+@functools.lru_cache(maxsize=4096)
 def self_scores(path: Path) -> dict[str, float]:
     rows = table_rows(path, "tblScores")
     return {r["Mã"]: r["Tự chấm"] for r in rows if isinstance(r["Tự chấm"], (int, float))}

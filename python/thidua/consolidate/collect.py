@@ -27,10 +27,12 @@ from . import contract as K
 from .records import (DUPLICATE, EXCEL_SUFFIXES, FLAG_TEXT, INCLUDED, NOT_A_FORM, PROBLEM_STATUS,
                       REJECTED, UNREADABLE, Evaluation, FileEntry, Outcome, UnitRecord)
 
-FORM_TABLES = tuple(getattr(C, name) for name in (
-    "META_TABLE", "UNIT_TABLE", "INDICATOR_TABLE", "SCORE_TABLE", "INITIATIVE_TABLE", "REGISTRATION_TABLE",
-    "PLEDGE_TABLE", "MEMBER_TABLE") if hasattr(C, name))
-READ_TABLES = (*FORM_TABLES, "tblPlanInfo", K.META_TABLE, K.INPUTS_TABLE, K.INVENTORY_TABLE)
+# The tables consolidation needs: identity, reporter, entries and scores (lists are read only for
+# the check engine's rules), the plan's info table (to say "this is the plan"), and ours.
+CORE_TABLES = (C.META_TABLE, C.UNIT_TABLE, C.INDICATOR_TABLE, C.SCORE_TABLE)
+LIST_TABLES = tuple(getattr(C, name) for name in (
+    "INITIATIVE_TABLE", "REGISTRATION_TABLE", "PLEDGE_TABLE", "MEMBER_TABLE") if hasattr(C, name))
+OWN_TABLES = ("tblPlanInfo", K.META_TABLE, K.INPUTS_TABLE, K.INVENTORY_TABLE)
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,12 @@ class Scope:
     period: Period
     clusters: tuple[str, ...]          # cluster codes in scope (all of the plan's for the industry)
     industry: bool
-    check: bool = True                 # run the check engine to count each form's findings
+    check: bool = False                # run the check engine to count each form's findings (slower);
+                                       # otherwise the counts are the reader's own (unreadable cells…)
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return (*CORE_TABLES, *(LIST_TABLES if self.check else ()), *OWN_TABLES)
 
     @property
     def expected(self) -> list:
@@ -97,7 +104,7 @@ def _inspect(path: Path, scope: Scope) -> Outcome:
         return Outcome(_problem(entry, exc, path))
     entry.sha256 = hashlib.sha256(data).hexdigest()
     try:
-        wb = open_workbook(path, data, only=READ_TABLES)
+        wb = open_workbook(path, data, only=scope.tables)
     except FileProblem as exc:
         return Outcome(_problem(entry, exc, path))
     if wb.table(K.META_TABLE) is not None:
@@ -146,9 +153,11 @@ def _form(wb: Workbook, entry: FileEntry, scope: Scope) -> Outcome:
     record = record_from_form(form, plan, entry)
     if scope.check:
         from ..check.engine import check_form
-        findings = check_form(form, plan)
-        record.errors = sum(f.severity == "lỗi" for f in findings)
-        record.warnings = sum(f.severity == "cảnh báo" for f in findings)
+        found = check_form(form, plan)
+    else:
+        found = form.problems                          # what reading already found: unreadable cells…
+    record.errors = sum(f.severity == "lỗi" for f in found)
+    record.warnings = sum(f.severity == "cảnh báo" for f in found)
     entry.status = INCLUDED
     return Outcome(entry, [(record, evaluate(record, plan))])
 
@@ -369,6 +378,9 @@ def inspect_all(paths: list[Path], scope: Scope, workers: int | None = None) -> 
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if len(paths) >= 200 else 1
     if workers > 1:
+        scope.plan.fingerprint                          # computed once, before the workers fork
+        for kind in {u.kind for u in scope.plan.units}:
+            layout_for(scope.plan, kind)
         try:
             return _parallel(paths, scope, workers)
         except (OSError, RuntimeError, ImportError):   # no processes here (sandbox, frozen app): go on alone

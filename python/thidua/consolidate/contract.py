@@ -19,7 +19,7 @@ FORMAT = "thidua-tong-hop"
 FORMAT_VERSION = "1"
 SUPPORTED_FORMAT_VERSIONS = frozenset({"1"})
 META_KEYS = ("format", "format_version", "plan_id", "plan_version", "plan_fingerprint", "period_code",
-             "scope", "clusters", "tool_version", "created_at", "units")
+             "scope", "clusters", "tool_version", "created_at", "units", "findings")
 KEY, VALUE = "Khóa", "Giá trị"
 
 # Fixed columns of tblUnitInputs: (header, UnitRecord attribute or None for a display-only column).

@@ -86,7 +86,7 @@ class Consolidation:
         }
 
 
-def make_scope(plan: Plan, period_code: str, clusters=None, check: bool = True) -> Scope:
+def make_scope(plan: Plan, period_code: str, clusters=None, check: bool = False) -> Scope:
     if period_code not in plan.period_by_code:
         codes = ", ".join(plan.period_by_code)
         raise ThiduaError(f"Không có đợt '{period_code}' trong kế hoạch. Các đợt: {codes}.")
@@ -117,7 +117,7 @@ class Inputs:
 
 
 def read_inputs(inputs, plan: Plan, period_code: str, *, out=None, workers: int | None = None,
-                check: bool = True) -> Inputs:
+                check: bool = False) -> Inputs:
     """Read every input path once (worker processes for many files)."""
     t0 = time.perf_counter()
     scope = make_scope(plan, period_code, None, check)
@@ -130,7 +130,7 @@ def read_inputs(inputs, plan: Plan, period_code: str, *, out=None, workers: int 
 
 
 def consolidate(inputs, plan: Plan, period_code: str, clusters=None, *, out: str | Path | None = None,
-                workers: int | None = None, check: bool = True, read: Inputs | None = None) -> Consolidation:
+                workers: int | None = None, check: bool = False, read: Inputs | None = None) -> Consolidation:
     """Account for every file and recompute every unit with the plan, for the whole industry or
     the clusters given. `read` reuses a reading of the same inputs (it is not modified)."""
     scope = make_scope(plan, period_code, clusters, check)
@@ -180,7 +180,7 @@ def _in_scope(c: INV.Candidate, entries: list[FileEntry], scope: Scope) -> bool:
 
 
 def run(inputs, plan: Plan, period_code: str, out: str | Path, clusters=None, *, workers: int | None = None,
-        check: bool = True) -> Consolidation:
+        check: bool = False) -> Consolidation:
     """Consolidate and write the workbook (atomically); the result carries timings."""
     from .workbook import write_consolidation
     result = consolidate(inputs, plan, period_code, clusters, out=out, workers=workers, check=check)

@@ -58,10 +58,15 @@ class _Writer:
 
     def value(self, ws, r: int, c: int, v, fmt=None) -> None:
         """One cell by type; text always as text (a unit name "=1+1" stays text)."""
-        if v is None or v == "":
-            if fmt is not None:
-                ws.write_blank(r, c, None, fmt)
+        t = type(v)
+        if t is float or t is int:
+            ws.write_number(r, c, v, fmt or self.num)
             return
+        if t is str and v:
+            ws.write_string(r, c, v, fmt or self.cell)
+            return
+        if v is None or v == "":
+            return                       # nothing written: the table style frames empty cells
         if isinstance(v, Formula):
             ws.write_formula(r, c, v.text, fmt or self.num, "" if v.value is None else v.value)
         elif isinstance(v, bool):
@@ -81,6 +86,12 @@ class _Writer:
         last = row + max(len(rows), 1)
         ws.add_table(row, col, last, col + len(headers) - 1,
                      {"name": name, "style": TABLE_STYLE, "columns": [{"header": h} for h in headers]})
+        # XlsxWriter keeps one dict entry per table cell, only to refuse a later table that overlaps
+        # this one. Our tables are laid out one below another and never overlap; for 100,000 units
+        # those entries would cost gigabytes, so they are dropped (memory stays with the result).
+        cells = getattr(ws, "table_cells", None)
+        if isinstance(cells, dict) and len(rows) > 1000:
+            cells.clear()
         for j, h in enumerate(headers):
             ws.write_string(row, col + j, h, self.st.header)
             if widths:
@@ -483,7 +494,8 @@ def _meta(wb, w: _Writer, c, used) -> None:
             "plan_version": str(p.info.version), "plan_fingerprint": p.fingerprint, "period_code": c.period.code,
             "scope": "industry" if c.scope.industry else "cluster", "clusters": " ".join(c.clusters),
             "tool_version": __version__, "created_at": c.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-            "units": str(len(c.results))}
+            "units": str(len(c.results)),
+            "findings": "thidua check" if c.scope.check else "đọc biểu mẫu"}
     w.table(ws, K.META_TABLE, 0, 0, [K.KEY, K.VALUE], [[k, v] for k, v in meta.items()], [w.cell, w.cell], [20, 40])
     ws.hide()
 
