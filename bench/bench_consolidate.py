@@ -161,6 +161,7 @@ def main(argv=None) -> int:
     ap.add_argument("--folder", help=argparse.SUPPRESS)
     ap.add_argument("--out-file", help=argparse.SUPPRESS)
     ap.add_argument("--workers", type=int)
+    ap.add_argument("--skip-one-process", action="store_true", help="skip the one-process comparison run")
     args = ap.parse_args(argv)
     if args.child:
         return child(args)
@@ -178,8 +179,9 @@ def main(argv=None) -> int:
     print(f"{'thidua consolidate (read+check+score+rank+write)':<52} {n:>7} forms {best['seconds']:8.2f} s "
           f"{n / best['seconds']:9.0f} forms/s   [read {best['read']} s, compute {best['compute']} s, "
           f"write {best['write']} s; {best['units']} units]")
-    one = run_child(plan_path, folder, out / "tong_hop_1.xlsx", 1)
-    print(f"{'  same, one process':<52} {n:>7} forms {one['seconds']:8.2f} s {n / one['seconds']:9.0f} forms/s")
+    if not args.skip_one_process:
+        one = run_child(plan_path, folder, out / "tong_hop_1.xlsx", 1)
+        print(f"{'  same, one process':<52} {n:>7} forms {one['seconds']:8.2f} s {n / one['seconds']:9.0f} forms/s")
     ratio = bare / best["seconds"]
     print(f"speed ratio bare/consolidation: {ratio:.2f} (goal ≥ 0.50: consolidation at least half as fast)")
     print(f"peak memory at N={n}: consolidating process {best['peak_rss_mb']:.0f} MB, "

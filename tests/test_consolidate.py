@@ -8,6 +8,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import shutil
 import zipfile
 from datetime import datetime
@@ -195,7 +196,14 @@ def test_the_output_opens_in_libreoffice_with_charts_and_equal_formulas(soffice,
     lo = convert([out], tmp_path)[out]
     with zipfile.ZipFile(lo) as z:
         assert sum(n.startswith("xl/charts/chart") for n in z.namelist()) == 2
-        assert b"<c:barChart>" in z.read("xl/charts/chart1.xml") or b"barChart" in z.read("xl/charts/chart1.xml")
+    with zipfile.ZipFile(out) as z:                  # the charts plot the right columns
+        stacked, bars = (z.read(f"xl/charts/chart{i}.xml").decode() for i in (1, 2))
+    ws, cols, rows = table_cells(out, "tblClusterRatings")
+    letter = lambda h: rows[0][cols[h]].column_letter  # noqa: E731
+    refs = re.findall(r"<c:val><c:numRef><c:f>[^<]*!\$([A-Z]+)\$", stacked)
+    assert refs == [letter(code) for code in ("HTXSNV", "HTTNV", "HTNV", "KHTNV", "Chưa xếp loại", "Chưa nộp")]
+    ws, cols, rows = table_cells(out, "tblClusterTargets")
+    assert re.findall(r"<c:val><c:numRef><c:f>[^<]*!\$([A-Z]+)\$", bars) == [rows[0][cols["Tỷ lệ đạt"]].column_letter]
     ours_f = load_workbook(out)                       # formulas
     ours_v = load_workbook(out, data_only=True)       # the values Python cached
     theirs = load_workbook(lo, data_only=True)        # LibreOffice's recalculation

@@ -7,6 +7,7 @@ Sheets: Tóm tắt · Chỉ tiêu ngành · Theo cụm (charts) · Tiến độ 
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -51,8 +52,9 @@ class _Writer:
         self.bold = wb.add_format({**base, "bold": True})
         self.bold_int = wb.add_format({**base, "bold": True, "num_format": "#,##0"})
         self.bold_pct = wb.add_format({**base, "bold": True, "num_format": "0.0%"})
-        self.note = wb.add_format({"font_name": FONT, "font_size": 11, "italic": True, "text_wrap": True,
-                                   "valign": "top"})
+        self.note_fmt = wb.add_format({"font_name": FONT, "font_size": 11, "italic": True, "text_wrap": True,
+                                       "valign": "top"})
+        self.widths: dict[str, dict[int, float]] = {}
         self.line = wb.add_format({"font_name": FONT, "font_size": 12, "text_wrap": True, "valign": "top"})
         self.heading = wb.add_format({"font_name": FONT, "font_size": 12, "bold": True})
 
@@ -80,8 +82,33 @@ class _Writer:
         else:
             ws.write_string(r, c, str(v), fmt or self.cell)
 
+    # -- layout: column widths are declared once per sheet; wrapped rows get an explicit height
+    # (LibreOffice does not grow rows to fit wrapped text on load; Excel keeps explicit heights)
+    def columns(self, ws, widths: list[float], first: int = 0) -> None:
+        reg = self.widths.setdefault(ws.name, {})
+        for j, width in enumerate(widths, start=first):
+            ws.set_column(j, j, width)
+            reg[j] = width
+
+    def width(self, ws, col: int) -> float:
+        return self.widths.get(ws.name, {}).get(col, 8.43)
+
+    @staticmethod
+    def lines(text: str, width: float) -> int:
+        per_line = max(1.0, width * 1.05)
+        return sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n"))
+
+    def note(self, ws, row: int, first_col: int, last_col: int, text: str, fmt=None) -> None:
+        """Wrapped text across columns, its row as high as the text needs."""
+        width = sum(self.width(ws, j) for j in range(first_col, last_col + 1))
+        if last_col > first_col:
+            ws.merge_range(row, first_col, row, last_col, text, fmt or self.note_fmt)
+        else:
+            ws.write_string(row, first_col, text, fmt or self.note_fmt)
+        ws.set_row(row, 15.5 * self.lines(text, width))
+
     def table(self, ws, name: str, row: int, col: int, headers: list[str], rows: list[list],
-              formats: list | None = None, widths: list | None = None) -> int:
+              formats: list | None = None) -> int:
         """An Excel Table at (row, col); returns the first row below it."""
         last = row + max(len(rows), 1)
         ws.add_table(row, col, last, col + len(headers) - 1,
@@ -92,20 +119,31 @@ class _Writer:
         cells = getattr(ws, "table_cells", None)
         if isinstance(cells, dict) and len(rows) > 1000:
             cells.clear()
+        fmts = formats or [None] * len(headers)
+        head = max(self.lines(h, self.width(ws, col + j)) for j, h in enumerate(headers))
         for j, h in enumerate(headers):
             ws.write_string(row, col + j, h, self.st.header)
-            if widths:
-                ws.set_column(col + j, col + j, widths[j])
-        fmts = formats or [None] * len(headers)
+        if head > 1:
+            ws.set_row(row, 16 * head)
+        wrapped = [(j, self.width(ws, col + j)) for j, f in enumerate(fmts) if f is self.wrap]
         for i, values in enumerate(rows, start=row + 1):
             for j, v in enumerate(values):
                 self.value(ws, i, col + j, v, fmts[j])
+            if wrapped:
+                n = max(self.lines(values[j], w) if isinstance(values[j], str) else 1 for j, w in wrapped)
+                if n > 1:
+                    ws.set_row(i, 15 * n)
         return last + 1
 
     def text_lines(self, ws, row: int, items: list[tuple[str, str]], col: int = 0) -> int:
+        """Title, subtitle, heading and text lines, one per row (wrapped in the column's width)."""
         for kind, text in items:
             fmt = {"title": self.st.title, "subtitle": self.st.subtitle, "heading": self.heading}.get(kind, self.line)
             ws.write_string(row, col, text, fmt)
+            if kind == "text":
+                n = self.lines(text, self.width(ws, col) * 0.95)
+                if n > 1:
+                    ws.set_row(row, 16 * n)
             row += 1
         return row
 
@@ -132,6 +170,7 @@ def write_consolidation(c, path: str | Path) -> Path:
     _summary(wb, w, c, used)
     _industry(wb, w, c, used)
     _clusters_overview(wb, w, c, used)
+    _leaders(wb, w, c, used)
     _completeness(wb, w, c, used)
     for code in c.clusters:
         _cluster_sheet(wb, w, c, code, used)
@@ -153,22 +192,23 @@ def write_consolidation(c, path: str | Path) -> Path:
 # --- sheets -----------------------------------------------------------------------------------
 def _summary(wb, w: _Writer, c, used) -> None:
     ws = wb.add_worksheet(_sheet_name("Tóm tắt", used))
-    ws.set_column(0, 0, 120)
+    w.columns(ws, [120])
     w.text_lines(ws, 0, lines(c))
     setup_print(ws, landscape=False, title="Tóm tắt tổng hợp")
 
 
 def _industry(wb, w: _Writer, c, used) -> None:
     ws = wb.add_worksheet(_sheet_name("Chỉ tiêu ngành", used))
+    codes = [r.code for r in c.plan.ratings_best_first()]
+    w.columns(ws, [16, 13, 44, 12, 14, 11, 11, 11, 13, 14, 62, *[11] * (len(codes) - 1)])
     scope = "TOÀN NGÀNH" if c.scope.industry else "CỤM " + ", ".join(c.clusters)
     row = w.text_lines(ws, 0, [("title", f"CHỈ TIÊU CẤP NGÀNH ({scope}) — {c.period.name.upper()}"),
                                ("subtitle", c.scope.label)])
-    ws.merge_range(row, 0, row, 10, DENOMINATOR_RULE, w.note)
-    ws.set_row(row, 48)
+    w.note(ws, row, 0, 10, DENOMINATOR_RULE)
     row += 2
     headers = ["Mã chỉ tiêu", "Áp dụng", "Nội dung", "Phạm vi", "Cách tính", "Đạt / tổng số", "Số CĐCS thuộc diện",
                "Thực hiện", "Chỉ tiêu", "Kết quả", "Diễn giải"]
-    rows, fmts_by_row = [], []
+    rows, shares = [], []
     first = row + 1
     for i, t in enumerate(c.targets):
         r = first + i
@@ -176,15 +216,14 @@ def _industry(wb, w: _Writer, c, used) -> None:
         if t.is_share:
             num, den = cell_address(r, 5), cell_address(r, 6)
             actual = Formula(f'=IF({den}=0,"",{num}/{den})', t.actual)
+            shares.append(i)
         rows.append([t.target.code, APPLIES_LABELS.get(t.target.applies_to, t.target.applies_to), t.target.label,
                      t.target.scope or "Năm", t.measure_label, t.numerator, t.denominator, actual, t.target_text,
                      t.verdict, t.text])
-        fmts_by_row.append(w.pct if t.is_share else w.num)
-    widths = [16, 13, 48, 12, 16, 10, 11, 12, 14, 16, 70]
-    fmts = [w.cell, w.cell, w.wrap, w.wrap, w.wrap, w.int, w.int, None, w.cell, w.bold, w.wrap]
-    row = w.table(ws, "tblIndustryTargets", row, 0, headers, rows, fmts, widths)
-    for i, fmt in enumerate(fmts_by_row):                 # the "Thực hiện" cell: % for shares
-        w.value(ws, first + i, 7, rows[i][7], fmt)
+    fmts = [w.cell, w.cell, w.wrap, w.wrap, w.wrap, w.num, w.int, w.num, w.cell, w.bold, w.wrap]
+    row = w.table(ws, "tblIndustryTargets", row, 0, headers, rows, fmts)
+    for i in shares:                                    # "Thực hiện" of a share: a percentage
+        w.value(ws, first + i, 7, rows[i][7], w.pct)
     row += 1
     ws.write_string(row, 0, "PHÂN BỐ XẾP LOẠI THEO LOẠI HÌNH (sau điều chỉnh theo tỷ lệ tối đa, nếu có)", w.heading)
     row += 1
@@ -193,82 +232,74 @@ def _industry(wb, w: _Writer, c, used) -> None:
     setup_print(ws, landscape=True, header_row=first - 1, title="Chỉ tiêu cấp ngành")
 
 
-def _distribution_table(w: _Writer, ws, c, name: str, row: int, first_header: str, dists, total_is_last=False,
-                        extra=None) -> tuple[int, int, int]:
+def _distribution_table(w: _Writer, ws, c, name: str, row: int, first_header: str, dists,
+                        total_is_last=False, names: list[str] | None = None) -> tuple[int, int, int]:
     """Counts per rating, not rated, not reported, expected; then each rating's share of the
     rated units as formulas. Returns (header row, first data row, next free row)."""
     codes = [r.code for r in c.plan.ratings_best_first()]
-    headers = [first_header, *codes, NOT_RATED, NOT_REPORTED, "Phải báo cáo", "Đã xếp loại",
-               *[f"Tỷ lệ {code}" for code in codes]]
+    o = 2 if names else 1                                   # first count column
+    headers = [first_header, *(["Tên cụm"] if names else []), *codes, NOT_RATED, NOT_REPORTED, "Phải báo cáo",
+               "Đã xếp loại", *[f"Tỷ lệ {code}" for code in codes]]
     first = row + 1
     rows = []
     n_codes = len(codes)
     for i, d in enumerate(dists):
         r = first + i
-        rated_cell = cell_address(r, 1 + n_codes + 3)
-        rated = Formula(f"=SUM({cell_address(r, 1)}:{cell_address(r, n_codes)})", d.rated)
-        shares = [Formula(f'=IF({rated_cell}=0,"",{cell_address(r, 1 + j)}/{rated_cell})',
+        rated_cell = cell_address(r, o + n_codes + 3)
+        rated = Formula(f"=SUM({cell_address(r, o)}:{cell_address(r, o + n_codes - 1)})", d.rated)
+        shares = [Formula(f'=IF({rated_cell}=0,"",{cell_address(r, o + j)}/{rated_cell})',
                           d.counts[code] / d.rated if d.rated else None) for j, code in enumerate(codes)]
-        rows.append([d.label, *[d.counts[code] for code in codes], d.not_rated, d.not_reported, d.expected, rated,
-                     *shares])
-    fmts = [w.bold if total_is_last else w.cell, *[w.int] * (n_codes + 4), *[w.pct] * n_codes]
-    widths = [16, *[10] * (n_codes + 4), *[11] * n_codes]
-    end = w.table(ws, name, row, 0, headers, rows, fmts, widths)
+        rows.append([d.label, *([names[i]] if names else []), *[d.counts[code] for code in codes], d.not_rated,
+                     d.not_reported, d.expected, rated, *shares])
+    fmts = [w.bold if total_is_last else w.cell, *([w.wrap] if names else []), *[w.int] * (n_codes + 4),
+            *[w.pct] * n_codes]
+    end = w.table(ws, name, row, 0, headers, rows, fmts)
     return row, first, end
 
 
 def _clusters_overview(wb, w: _Writer, c, used) -> None:
     ws = wb.add_worksheet(_sheet_name("Theo cụm", used))
-    row = w.text_lines(ws, 0, [("title", f"KẾT QUẢ THEO CỤM THI ĐUA — {c.period.name.upper()}"),
-                               ("subtitle", TIE_RULE)])
-    row += 1
-    ws.write_string(row, 0, "ĐƠN VỊ DẪN ĐẦU CỤM (ĐỀ XUẤT)", w.heading)
-    row += 1
-    leaders = []
-    names = {u.code: u.name for u in c.plan.units}
-    for code in c.clusters:
-        ld = c.leaders[code]
-        top = ld.units[0] if ld.units else None
-        leaders.append([code, c.plan.cluster_by_code[code].name,
-                        ", ".join(f"{r.unit} — {names.get(r.unit, r.unit)}" for r in ld.units) or "(chưa có)",
-                        top.ev.total if top else None, (top.rating or "") if top else "", ld.text])
-    row = w.table(ws, "tblLeaders", row, 0, ["Cụm", "Tên cụm", "Đơn vị đề xuất dẫn đầu", "Tổng điểm", "Xếp loại",
-                                             "Căn cứ"], leaders,
-                  [w.cell, w.wrap, w.wrap, w.num, w.cell, w.wrap], [8, 40, 40, 10, 10, 90])
-    row += 1
+    targets = [r.target for r in c.attainment[0].results] if c.attainment else []
+    k = len(targets)
+    w.columns(ws, [8, 36, *[11] * max(k + 3, 12)])
+    row = w.text_lines(ws, 0, [("title", f"KẾT QUẢ THEO CỤM THI ĐUA — {c.period.name.upper()}")])
+    w.note(ws, row, 0, 8, TIE_RULE)
+    row += 2
     ws.write_string(row, 0, "XẾP LOẠI THEO CỤM", w.heading)
     row += 1
-    header_row, first, row = _distribution_table(w, ws, c, "tblClusterRatings", row, "Cụm", c.by_cluster)
+    names = [c.plan.cluster_by_code[d.label].name for d in c.by_cluster]
+    header_row, first, row = _distribution_table(w, ws, c, "tblClusterRatings", row, "Cụm", c.by_cluster,
+                                                 names=names)
     last = first + len(c.by_cluster) - 1
     n_codes = len(c.plan.ratings)
     chart = wb.add_chart({"type": "column", "subtype": "stacked"})
     for j in range(n_codes + 2):
-        col = 1 + j
+        col = 2 + j
         chart.add_series({"name": [ws.name, header_row, col], "categories": [ws.name, first, 0, last, 0],
                           "values": [ws.name, first, col, last, col],
                           "fill": {"color": RATING_COLORS[j % len(RATING_COLORS)]}, "gap": 60})
     _chart_style(chart, "Xếp loại CĐCS theo cụm", "Cụm thi đua", "Số CĐCS")
     ws.insert_chart(row + 1, 0, chart, {"x_scale": 2.0, "y_scale": 1.3})
     row += 22
+    ws.set_h_pagebreaks([row])                             # the second table and chart on a page of their own
     ws.write_string(row, 0, "ĐẠT CHỈ TIÊU CẤP NGÀNH THEO CỤM (mỗi chỉ tiêu tính trên các CĐCS của cụm)", w.heading)
     row += 1
-    targets = [r.target for r in c.attainment[0].results] if c.attainment else []
     headers = ["Cụm", "Tên cụm", *[t.code for t in targets], "Số chỉ tiêu đạt", "Số chỉ tiêu đánh giá", "Tỷ lệ đạt"]
     first = row + 1
     rows = []
-    k = len(targets)
     for i, a in enumerate(c.attainment):
         r = first + i
         met, judged = cell_address(r, 2 + k), cell_address(r, 3 + k)
         rows.append([a.cluster, a.name, *[t.actual for t in a.results], a.met, a.applicable,
                      Formula(f'=IF({judged}=0,"",{met}/{judged})', a.rate)])
     fmts = [w.cell, w.wrap, *[w.pct if t.measure in SHARE_MEASURES else w.int for t in targets], w.int, w.int, w.pct]
-    row = w.table(ws, "tblClusterTargets", row, 0, headers, rows, fmts, [8, 40, *[12] * k, 10, 10, 10])
+    row = w.table(ws, "tblClusterTargets", row, 0, headers, rows, fmts)
     if c.attainment:
         chart2 = wb.add_chart({"type": "bar"})
         last = first + len(c.attainment) - 1
+        rate_col = 4 + k                                   # "Tỷ lệ đạt"
         chart2.add_series({"name": "Tỷ lệ chỉ tiêu đạt", "categories": [ws.name, first, 0, last, 0],
-                           "values": [ws.name, first, 3 + k, last, 3 + k], "fill": {"color": "#2E75B6"},
+                           "values": [ws.name, first, rate_col, last, rate_col], "fill": {"color": "#2E75B6"},
                            "data_labels": {"value": True, "num_format": "0%"}})
         _chart_style(chart2, "Tỷ lệ chỉ tiêu cấp ngành đạt, theo cụm", "Tỷ lệ đạt", "Cụm thi đua")
         chart2.set_x_axis({"name": "Tỷ lệ đạt", "num_format": "0%", "min": 0, "max": 1,
@@ -276,6 +307,25 @@ def _clusters_overview(wb, w: _Writer, c, used) -> None:
         chart2.set_legend({"none": True})
         ws.insert_chart(row + 1, 0, chart2, {"x_scale": 2.0, "y_scale": 1.2})
     setup_print(ws, landscape=True, title="Kết quả theo cụm")
+
+
+def _leaders(wb, w: _Writer, c, used) -> None:
+    ws = wb.add_worksheet(_sheet_name("Dẫn đầu cụm", used))
+    w.columns(ws, [8, 34, 34, 10, 10, 80])
+    row = w.text_lines(ws, 0, [("title", f"ĐƠN VỊ ĐỀ XUẤT DẪN ĐẦU CỤM — {c.period.name.upper()}")])
+    w.note(ws, row, 0, 5, TIE_RULE)
+    row += 2
+    names = {u.code: u.name for u in c.plan.units}
+    rows = []
+    for code in c.clusters:
+        ld = c.leaders[code]
+        top = ld.units[0] if ld.units else None
+        rows.append([code, c.plan.cluster_by_code[code].name,
+                     ", ".join(f"{r.unit} — {names.get(r.unit, r.unit)}" for r in ld.units) or "(chưa có)",
+                     top.ev.total if top else None, (top.rating or "") if top else "", ld.text])
+    w.table(ws, "tblLeaders", row, 0, ["Cụm", "Tên cụm", "Đơn vị đề xuất dẫn đầu", "Tổng điểm", "Xếp loại",
+                                       "Căn cứ"], rows, [w.cell, w.wrap, w.wrap, w.num, w.bold, w.wrap])
+    setup_print(ws, landscape=True, header_row=row, title="Dẫn đầu cụm")
 
 
 def _chart_style(chart, title: str, x: str, y: str) -> None:
@@ -288,10 +338,10 @@ def _chart_style(chart, title: str, x: str, y: str) -> None:
 
 def _completeness(wb, w: _Writer, c, used) -> None:
     ws = wb.add_worksheet(_sheet_name("Tiến độ nộp", used))
+    w.columns(ws, [8, 40, 34, 12, 12, 11, 12, 12, 12])
     row = w.text_lines(ws, 0, [("title", f"TIẾN ĐỘ NỘP BÁO CÁO — {c.period.name.upper()}"),
                                ("subtitle", f"Hạn nộp {c.period.deadline:%d/%m/%Y}. {c.scope.label}")])
-    ws.merge_range(row, 0, row, 8, LATENESS_RULE, w.note)
-    ws.set_row(row, 45)
+    w.note(ws, row, 0, 8, LATENESS_RULE)
     row += 2
     headers = ["Cụm", "Tên cụm", "Phải báo cáo", "Đã nộp", "Đúng hạn", "Nộp muộn", "Chưa nộp", "Tỷ lệ báo cáo",
                "Tỷ lệ đúng hạn"]
@@ -304,7 +354,7 @@ def _completeness(wb, w: _Writer, c, used) -> None:
                      Formula(f'=IF({exp}=0,"",{got}/{exp})', k.reporting_rate),
                      Formula(f'=IF({exp}=0,"",{ok}/{exp})', k.on_time_rate)])
     fmts = [w.cell, w.wrap, w.int, w.int, w.int, w.int, w.int, w.pct, w.pct]
-    end = w.table(ws, "tblCompleteness", row, 0, headers, rows, fmts, [8, 44, 11, 10, 10, 10, 10, 12, 12])
+    end = w.table(ws, "tblCompleteness", row, 0, headers, rows, fmts)
     last = first + len(rows) - 1
     tr = end                                                   # totals, right under the table
     ws.write_string(tr, 0, "Tổng", w.bold)
@@ -335,10 +385,9 @@ def _completeness(wb, w: _Writer, c, used) -> None:
     if late:
         w.table(ws, "tblLate", row, 0, ["Cụm", "Mã đơn vị", "Tên đơn vị", "Ngày nộp", "Hạn nộp", "Số ngày muộn",
                                         "Căn cứ", "Tệp"], late,
-                [w.cell, w.cell, w.wrap, w.date, w.date, w.int, w.wrap, w.wrap])
+                [w.cell, w.cell, w.wrap, w.date, w.date, w.int, w.cell, w.cell])
     else:
         ws.write_string(row, 0, "Không có CĐCS nộp muộn.", w.line)
-    ws.set_column(0, 0, 8)
     setup_print(ws, landscape=True, title="Tiến độ nộp báo cáo")
 
 
@@ -346,15 +395,16 @@ def _cluster_sheet(wb, w: _Writer, c, code: str, used) -> None:
     plan = c.plan
     cl = plan.cluster_by_code[code]
     ws = wb.add_worksheet(_sheet_name(f"Cụm {code}", used))
-    row = w.text_lines(ws, 0, [("title", f"XẾP HẠNG {cl.name.upper()} — {c.period.name.upper()}"),
-                               ("subtitle", c.leaders[code].text)])
-    ws.merge_range(row, 0, row, 16, TIE_RULE, w.note)
-    ws.set_row(row, 32)
-    row += 2
     expected = [u for u in c.expected if u.cluster == code]
     kinds = [k for k in KIND_LABELS if any(u.kind == k for u in expected)]
     fields = [f for f in plan.fields if any(applies(f.applies_to, k) for k in kinds)]
     n_groups = max((len(plan.groups_for(k)) for k in kinds), default=0)
+    w.columns(ws, [6, 10, 30, 12, 13, 11, 8, *[8] * n_groups, 8, 10, 40, 36, 7, 9, 30, 30, *[14] * len(fields)])
+    last_print = 13 + n_groups                                     # through "Ghi chú"
+    row = w.text_lines(ws, 0, [("title", f"XẾP HẠNG {cl.name.upper()} — {c.period.name.upper()}")])
+    w.note(ws, row, 0, last_print, c.leaders[code].text, w.line)
+    w.note(ws, row + 1, 0, last_print, TIE_RULE)
+    row += 3
     labels = _unique([f.label for f in fields])
     headers = ["Hạng", "Mã đơn vị", "Tên đơn vị", "Loại hình", "Tình trạng", "Ngày báo cáo", "Tổng điểm",
                *[f"Nhóm {i + 1}" for i in range(n_groups)], "Tự chấm", "Xếp loại", "Lý do xếp loại",
@@ -385,14 +435,13 @@ def _cluster_sheet(wb, w: _Writer, c, code: str, used) -> None:
                   w.date if f.type == "date" else w.int if f.type == "integer" else
                   w.cell if f.type in ("yes_no", "text") else w.num for f in fields]
     fmts = [w.int, w.cell, w.wrap, w.cell, w.cell, w.date, w.num, *[w.num] * n_groups, w.num, w.bold, w.wrap,
-            w.wrap, w.int, w.int, w.wrap, w.wrap, *value_fmts]
+            w.wrap, w.int, w.int, w.wrap, w.cell, *value_fmts]
     rows = [[_yes_no(v) for v in row] for row in rows]
-    widths = [6, 10, 34, 13, 14, 12, 9, *[8] * n_groups, 9, 10, 44, 40, 7, 9, 30, 30, *[14] * len(fields)]
     first = row + 1
-    w.table(ws, f"tblCum_{_safe_name(code)}", row, 0, headers, rows, fmts, widths)
+    w.table(ws, f"tblCum_{_safe_name(code)}", row, 0, headers, rows, fmts)
     ws.freeze_panes(first, 3)
     setup_print(ws, landscape=True, header_row=first - 1, title=f"Xếp hạng cụm {code}")
-    ws.print_area(0, 0, first + max(len(rows), 1) - 1, 13 + n_groups)      # through "Ghi chú"
+    ws.print_area(0, 0, first + max(len(rows), 1) - 1, last_print)
 
 
 def _yes_no(v):
@@ -411,10 +460,9 @@ def _unique(labels: list[str]) -> list[str]:
 
 def _caps(wb, w: _Writer, c, used) -> None:
     ws = wb.add_worksheet(_sheet_name("Điều chỉnh xếp loại", used))
-    ws.set_column(0, 0, 12)
+    w.columns(ws, [12, 8, 12, 12, 10, 10, 10, 90])
     row = w.text_lines(ws, 0, [("title", "ĐIỀU CHỈNH XẾP LOẠI THEO TỶ LỆ TỐI ĐA")])
-    ws.merge_range(row, 0, row, 7, CAP_RULE, w.note)
-    ws.set_row(row, 32)
+    w.note(ws, row, 0, 7, CAP_RULE)
     row += 2
     caps = [r for r in c.plan.ratings_best_first() if r.cap is not None]
     if not caps:
@@ -426,17 +474,18 @@ def _caps(wb, w: _Writer, c, used) -> None:
                 for m in c.cap_moves]
         w.table(ws, "tblCapMoves", row, 0, ["Mã đơn vị", "Cụm", "Xếp loại theo điểm", "Xếp loại sau điều chỉnh",
                                             "Thứ tự trong xếp loại", "Số được giữ", "Số đủ điểm", "Lý do"], rows,
-                [w.cell, w.cell, w.cell, w.bold, w.int, w.int, w.int, w.wrap], [12, 8, 12, 12, 10, 10, 10, 90])
+                [w.cell, w.cell, w.cell, w.bold, w.int, w.int, w.int, w.wrap])
     setup_print(ws, landscape=True, title="Điều chỉnh xếp loại")
 
 
 def _inventory(wb, w: _Writer, c, used) -> None:
     ws = wb.add_worksheet(_sheet_name("Tệp đã nhận", used))
     from .report import files_line
-    row = w.text_lines(ws, 0, [("title", "DANH SÁCH TỆP ĐÃ NHẬN"), ("subtitle", files_line(c))])
-    ws.merge_range(row, 0, row, 10, DUPLICATE_RULE, w.note)
-    ws.set_row(row, 32)
-    row += 2
+    w.columns(ws, [40, 24, 18, 10, 19, 14, 10, 8, 9, 22, 20, 12, 14, 70, 30, 24])
+    row = w.text_lines(ws, 0, [("title", "DANH SÁCH TỆP ĐÃ NHẬN")])
+    w.note(ws, row, 0, 13, files_line(c), w.line)
+    w.note(ws, row + 1, 0, 13, DUPLICATE_RULE)
+    row += 3
     headers = [h for h, _ in INVENTORY_COLUMNS]
     rows = []
     for e in c.entries:
@@ -451,9 +500,8 @@ def _inventory(wb, w: _Writer, c, used) -> None:
         rows.append(values)
     fmts = [w.wrap, w.wrap, w.cell, w.int, w.cell, w.cell, w.cell, w.cell, w.cell, w.cell, w.bold, w.cell, w.cell,
             w.wrap, w.wrap, w.wrap]
-    widths = [40, 24, 18, 10, 19, 14, 10, 8, 9, 22, 20, 12, 14, 70, 30, 24]
     first = row + 1
-    w.table(ws, K.INVENTORY_TABLE, row, 0, headers, rows, fmts, widths)
+    w.table(ws, K.INVENTORY_TABLE, row, 0, headers, rows, fmts)
     ws.freeze_panes(first, 1)
     setup_print(ws, landscape=True, header_row=first - 1, title="Tệp đã nhận")
 
@@ -467,7 +515,7 @@ def _inputs(wb, w: _Writer, c, used) -> None:
     raw_headers = [h for h, _ in raw]
     label_row, row = 3, 4
     for j, (_, label) in enumerate(raw, start=len(K.FIXED_HEADERS)):
-        ws.write_string(label_row, j, label, w.note)
+        ws.write_string(label_row, j, label, w.note_fmt)
     units = c.plan.unit_by_code
     clusters = {code: i for i, code in enumerate(c.clusters)}
     records = sorted(c.records, key=lambda r: (clusters.get(units[r.unit].cluster, 99) if r.unit in units else 99,
@@ -481,8 +529,8 @@ def _inputs(wb, w: _Writer, c, used) -> None:
     headers = [*K.FIXED_HEADERS, *raw_headers]
     fmts = [None] * len(headers)
     fmts[K.FIXED_HEADERS.index("Cỡ tệp (byte)")] = w.int
-    w.table(ws, K.INPUTS_TABLE, row, 0, headers, rows, fmts,
-            [10, 30, 8, 13, 8, 10, 36, 18, 10, 19, 8, 20, 8, 18, 16, 8, 8, 20, *[12] * len(raw_headers)])
+    w.columns(ws, [10, 30, 8, 13, 8, 10, 36, 18, 10, 19, 8, 20, 8, 18, 16, 8, 8, 20, *[12] * len(raw_headers)])
+    w.table(ws, K.INPUTS_TABLE, row, 0, headers, rows, fmts)
     ws.freeze_panes(row + 1, 1)
     setup_print(ws, landscape=True, header_row=row, title="Số liệu gốc")
 
@@ -496,7 +544,8 @@ def _meta(wb, w: _Writer, c, used) -> None:
             "tool_version": __version__, "created_at": c.created_at.strftime("%Y-%m-%d %H:%M:%S"),
             "units": str(len(c.results)),
             "findings": "thidua check" if c.scope.check else "đọc biểu mẫu"}
-    w.table(ws, K.META_TABLE, 0, 0, [K.KEY, K.VALUE], [[k, v] for k, v in meta.items()], [w.cell, w.cell], [20, 40])
+    w.columns(ws, [20, 40])
+    w.table(ws, K.META_TABLE, 0, 0, [K.KEY, K.VALUE], [[k, v] for k, v in meta.items()], [w.cell, w.cell])
     ws.hide()
 
 
