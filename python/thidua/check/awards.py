@@ -215,22 +215,31 @@ def title_code(plan: Plan, text) -> str | None:
     return str(text).strip()
 
 
+def member_from_row(plan: Plan, position: int, r: dict, sheet: str | None = None,
+                    cell: str | None = None) -> Member | None:
+    """A member-table row (values by header, as read) as a Member; None for an empty row."""
+    from ..forms import contract as C
+    from ..values import parse_value
+    name = r.get(C.M_NAME)
+    if not name and not r.get(C.M_TITLE):
+        return None
+
+    def typed(h):
+        p = parse_value(r.get(h), C.MEMBER_TYPES.get(h, "text"))
+        return p.value if p.ok else None
+
+    return Member(position, str(name or "").strip(), str(r.get(C.M_DEPT) or "").strip(),
+                  title_code(plan, r.get(C.M_TITLE)), typed(C.M_DAYS), typed(C.M_MATERNITY), typed(C.M_MONTHS),
+                  typed(C.M_DISCIPLINE), typed(C.M_HAS_INIT) is True, typed(C.M_INIT), sheet, cell)
+
+
 def members_of(form, plan: Plan) -> list[Member]:
     from ..forms import contract as C
     lst = form.lists.get(C.MEMBER_TABLE)
     if lst is None:
         return []
-    out = []
-    for i, r in enumerate(lst.rows):
-        name = r.get(C.M_NAME)
-        if not name and not r.get(C.M_TITLE):
-            continue
-        num = lambda h: r.get(h) if isinstance(r.get(h), int) else None  # noqa: E731
-        out.append(Member(i + 1, str(name or "").strip(), str(r.get(C.M_DEPT) or "").strip(),
-                          title_code(plan, r.get(C.M_TITLE)), num(C.M_DAYS), num(C.M_MATERNITY), num(C.M_MONTHS),
-                          r.get(C.M_DISCIPLINE), r.get(C.M_HAS_INIT) is True, r.get(C.M_INIT), lst.sheet,
-                          lst.address(i, C.M_TITLE)))
-    return out
+    found = (member_from_row(plan, i + 1, r, lst.sheet, lst.address(i, C.M_TITLE)) for i, r in enumerate(lst.rows))
+    return [m for m in found if m is not None]
 
 
 def collective_registrations(form) -> list[tuple[str, str, str]]:
