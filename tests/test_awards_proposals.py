@@ -67,3 +67,27 @@ def test_proposals_equal_an_independent_computation(plan, province):
     individuals = sum(ok for (u, p, t), ok in want.items() if p)
     assert sum(i for _, _, i in tally) == individuals
     assert tally_text(tally).startswith("Cấp ")
+
+
+def test_the_consolidated_workbook_lists_the_same_proposals(plan, province, tmp_path):
+    """Through the consolidation (forms → workbook) and read back from its Excel Tables."""
+    from thidua.consolidate.core import run
+    from thidua.read.workbook import open_workbook
+    filled, _ = province
+    out = run([filled[0].path.parent], plan, "dot-1", tmp_path / "tong_hop.xlsx")
+    wb = open_workbook(tmp_path / "tong_hop.xlsx")
+    rows = wb.table("tblProposals").records()
+    got = {(r["Mã đơn vị"], "" if r["Họ và tên"] == "(tập thể)" else r["Họ và tên"],
+            NAMES.get(r["Danh hiệu"], {t.name: t.code for t in plan.titles}.get(r["Danh hiệu"]))): r["Đề nghị"] == "Có"
+           for r in rows}
+    want = {}
+    for f in filled:
+        rating = out.results[f.unit.code].rating
+        for (person, title), ok in expected_for(f.members, f.collective, rating).items():
+            want[(f.unit.code, person, title)] = ok
+    assert got == want
+    counts = {r["Mã"]: r for r in wb.table("tblAwardCounts").records()}
+    assert counts["CSTDCS"]["Đề nghị"] == sum(ok for (u, p, t), ok in want.items() if t == "CSTDCS")
+    assert "15%" in counts["CSTDCS"]["Tỷ lệ tối đa"]
+    tally = wb.table("tblAwardTally").records()
+    assert sum(r["Cá nhân"] for r in tally) == sum(ok for (u, p, t), ok in want.items() if p)

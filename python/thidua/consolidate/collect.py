@@ -29,10 +29,11 @@ from .records import (DUPLICATE, EXCEL_SUFFIXES, FLAG_TEXT, INCLUDED, NOT_A_FORM
 
 # The tables consolidation needs: identity, reporter, entries and scores (lists are read only for
 # the check engine's rules), the plan's info table (to say "this is the plan"), and ours.
-CORE_TABLES = (C.META_TABLE, C.UNIT_TABLE, C.INDICATOR_TABLE, C.SCORE_TABLE)
+CORE_TABLES = (C.META_TABLE, C.UNIT_TABLE, C.INDICATOR_TABLE, C.SCORE_TABLE,
+               C.REGISTRATION_TABLE, C.MEMBER_TABLE)          # registrations: award proposals
 LIST_TABLES = tuple(getattr(C, name) for name in (
     "INITIATIVE_TABLE", "REGISTRATION_TABLE", "PLEDGE_TABLE", "MEMBER_TABLE") if hasattr(C, name))
-OWN_TABLES = ("tblPlanInfo", K.META_TABLE, K.INPUTS_TABLE, K.INVENTORY_TABLE)
+OWN_TABLES = ("tblPlanInfo", K.META_TABLE, K.INPUTS_TABLE, K.INVENTORY_TABLE, K.MEMBERS_TABLE)
 
 
 @dataclass(frozen=True)
@@ -199,9 +200,13 @@ def record_from_form(form, plan: Plan, entry: FileEntry) -> UnitRecord:
     self_scores = {c: v for c, s in form.scores.items() if (v := K.raw_value(s.self_score.raw)) is not None}
     upper = {c: v for c, s in form.scores.items() if (v := K.raw_value(s.upper_score.raw)) is not None}
     flags = tuple(dict.fromkeys(p.code for p in form.problems if p.code in FLAG_TEXT))
+    from ..check.awards import collective_registrations
+    members = form.lists.get(C.MEMBER_TABLE)
+    member_rows = tuple({h: K.raw_value(r.get(h)) for h in C.MEMBER_COLUMNS} for r in members.rows) if members else ()
     return UnitRecord(form.unit_code, form.period_code, entry.name, entry.sha256 or "", entry.size or 0,
                       entry.mtime or "", form.template_version, form.plan_id, form.plan_version,
-                      form.plan_fingerprint, info, values, self_scores, upper, flags)
+                      form.plan_fingerprint, info, values, self_scores, upper, flags,
+                      members=member_rows, collective=tuple(c for c, _, _ in collective_registrations(form)))
 
 
 # --- recomputation ----------------------------------------------------------------------------
@@ -294,6 +299,11 @@ def _consolidation(wb: Workbook, entry: FileEntry, scope: Scope) -> Outcome:
             continue
         outcome.units.append((rec, evaluate(rec, plan)))
         n_in += 1
+    members_t = wb.table(K.MEMBERS_TABLE)
+    if members_t is not None:
+        members = K.members_by_submission(members_t)
+        for rec, _ in outcome.units:
+            rec.members = tuple(members.get((rec.unit, rec.sha256), ()))
     inv = wb.table(K.INVENTORY_TABLE)
     if inv is not None:
         outcome.carried.extend(_carried_inventory(inv, via_here))

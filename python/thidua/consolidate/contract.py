@@ -15,6 +15,8 @@ from .records import UnitRecord
 META_TABLE = "tblConsolidationMeta"
 INPUTS_TABLE = "tblUnitInputs"
 INVENTORY_TABLE = "tblInventory"
+MEMBERS_TABLE = "tblMemberInputs"       # every unit's member-table rows, raw (award proposals)
+MEMBER_KEY = ("Mã đơn vị", "SHA-256")   # which submission a member row belongs to
 FORMAT = "thidua-tong-hop"
 FORMAT_VERSION = "1"
 SUPPORTED_FORMAT_VERSIONS = frozenset({"1"})
@@ -30,6 +32,7 @@ FIXED = (
     ("Mã kế hoạch", "plan_id"), ("Phiên bản kế hoạch", "plan_version"),
     ("Dấu vân tay kế hoạch", "plan_fingerprint"), ("Ghi nhận", "flags"),
     ("Số lỗi (kiểm tra)", "errors"), ("Số cảnh báo (kiểm tra)", "warnings"), ("Qua bảng tổng hợp", "via"),
+    ("Danh hiệu tập thể đăng ký", "collective"),
 )
 FIXED_HEADERS = tuple(h for h, _ in FIXED)
 # Prefixes of the raw columns: reporter info, field entries, self scores, upper-level scores.
@@ -54,8 +57,8 @@ def record_row(rec: UnitRecord, display: dict[str, str], raw_headers: list[str])
     for header, attr in FIXED:
         if attr is None:
             row.append(display.get(header))
-        elif attr == "flags":
-            row.append(" ".join(rec.flags) or None)
+        elif attr in ("flags", "collective"):
+            row.append(" ".join(getattr(rec, attr)) or None)
         else:
             v = getattr(rec, attr)
             row.append(None if v == "" else v)
@@ -96,6 +99,7 @@ def record_from_row(headers: list[str], row: list) -> UnitRecord:
         plan_version=text("Phiên bản kế hoạch"), plan_fingerprint=text("Dấu vân tay kế hoạch"),
         flags=tuple(text("Ghi nhận").split()), errors=number("Số lỗi (kiểm tra)"),
         warnings=number("Số cảnh báo (kiểm tra)"), via=text("Qua bảng tổng hợp"),
+        collective=tuple(text("Danh hiệu tập thể đăng ký").split()),
         status=text("Trạng thái") or "included", **parts)
 
 
@@ -118,3 +122,26 @@ def raw_value(v):
 
 def is_datetime_with_time(v) -> bool:
     return isinstance(v, datetime) and v.time() != datetime.min.time()
+
+
+def member_headers() -> list[str]:
+    from ..forms import contract as C
+    return [*MEMBER_KEY, *C.MEMBER_COLUMNS]
+
+
+def member_rows(rec: UnitRecord) -> list[list]:
+    """A submission's member rows for tblMemberInputs."""
+    from ..forms import contract as C
+    return [[rec.unit, rec.sha256, *[raw_value(m.get(h)) for h in C.MEMBER_COLUMNS]] for m in rec.members]
+
+
+def members_by_submission(table) -> dict[tuple[str, str], list[dict]]:
+    """tblMemberInputs read back: (unit, sha256) -> member rows {header: raw}, in order."""
+    from ..forms import contract as C
+    headers = [str(h) for h in table.headers]
+    out: dict[tuple[str, str], list[dict]] = {}
+    for row in table.rows:
+        cell = dict(zip(headers, row))
+        key = (str(cell.get(MEMBER_KEY[0]) or "").strip(), str(cell.get(MEMBER_KEY[1]) or "").strip())
+        out.setdefault(key, []).append({h: (None if blank(cell.get(h)) else cell.get(h)) for h in C.MEMBER_COLUMNS})
+    return out

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..errors import ThiduaError
 from ..plan.model import Period, Plan, Unit
+from . import awards as AW
 from . import completeness as CP
 from . import industry as IN
 from . import inventory as INV
@@ -37,6 +38,7 @@ class Consolidation:
     by_cluster: list[IN.Distribution]
     attainment: list[IN.ClusterAttainment]
     seconds: dict[str, float] = field(default_factory=dict)
+    proposals: list = field(default_factory=list)   # awards.Proposal: every title registration judged
 
     @property
     def expected(self) -> list[Unit]:
@@ -83,6 +85,8 @@ class Consolidation:
                       for code, r in self.results.items()},
             "leaders": {c: ([r.unit for r in ld.units], ld.text) for c, ld in self.leaders.items()},
             "cap_moves": [(m.unit, m.from_rating, m.to_rating, m.reason) for m in self.cap_moves],
+            "proposals": [(p.unit, p.row, p.person, p.title, p.eligible, p.proposed, p.reason)
+                          for p in self.proposals],
         }
 
 
@@ -163,10 +167,19 @@ def consolidate(inputs, plan: Plan, period_code: str, clusters=None, *, out: str
     per_cluster = [IN.distribution(plan, code, [u for u in expected if u.cluster == code], results)
                    for code in clusters_]
     attain = IN.attainment_by_cluster(plan, scope.period, expected, results, clusters_)
+    props = AW.proposals(plan, [AW.UnitEntry(code, members_of_record(plan, r.record), r.record.collective, r.rating)
+                                for code, r in results.items()])
     t2 = time.perf_counter()
     return Consolidation(plan, scope.period, scope, datetime.now().replace(microsecond=0), entries, results,
                          records, comp, ranked, leaders, moves, targets, kinds, per_cluster, attain,
-                         {"read": read.seconds, "compute": t2 - t1})
+                         {"read": read.seconds, "compute": t2 - t1}, props)
+
+
+def members_of_record(plan: Plan, record: UnitRecord) -> tuple:
+    """The submission's member rows as awards.Member (the same reading as the form's check)."""
+    from ..check.awards import member_from_row
+    found = (member_from_row(plan, i + 1, row) for i, row in enumerate(record.members))
+    return tuple(m for m in found if m is not None)
 
 
 def _in_scope(c: INV.Candidate, entries: list[FileEntry], scope: Scope) -> bool:

@@ -90,6 +90,8 @@ class UnitRecord:
     via: str = ""                    # consolidation workbook(s) it came through ("" = read directly)
     status: str = INCLUDED           # included | duplicate (decided across files)
     entry: int = -1                  # index of its inventory row (set by the parent)
+    members: tuple = ()              # member-table rows as read: {header: raw} (title registrations)
+    collective: tuple = ()           # collective title codes the unit registered for
 
 
 @dataclass

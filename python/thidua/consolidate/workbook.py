@@ -2,8 +2,9 @@
 for totals and rates (with Python's values cached), A4 printing, Times New Roman, text from
 forms written as text, saved atomically.
 
-Sheets: Tóm tắt · Chỉ tiêu ngành · Theo cụm (charts) · Tiến độ nộp · one sheet per cluster ·
-Điều chỉnh xếp loại · Tệp đã nhận · Dữ liệu gốc (tblUnitInputs) · _thidua (tblConsolidationMeta).
+Sheets: Tóm tắt · Chỉ tiêu ngành · Theo cụm (charts) · Dẫn đầu cụm · Tiến độ nộp · one sheet per
+cluster · Điều chỉnh xếp loại · Tệp đã nhận · Dữ liệu gốc (tblUnitInputs) · _thidua
+(tblConsolidationMeta, hidden).
 """
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ from .industry import APPLIES_LABELS, DENOMINATOR_RULE, NOT_RATED, NOT_REPORTED,
 from .inventory import DUPLICATE_RULE
 from .ranking import CAP_RULE, TIE_RULE
 from .records import FLAG_TEXT, STATUS_LABELS
-from .report import RECOMPUTE_RULE, lines
+from .award_sheets import write_award_sheets, write_member_inputs
+from .report import lines
 
 TABLE_STYLE = "Table Style Light 9"
 RATING_COLORS = ("#1F4E79", "#2E75B6", "#9DC3E6", "#C00000", "#A6A6A6", "#FFD966", "#70AD47", "#7030A0")
@@ -175,8 +177,10 @@ def write_consolidation(c, path: str | Path) -> Path:
     for code in c.clusters:
         _cluster_sheet(wb, w, c, code, used)
     _caps(wb, w, c, used)
+    write_award_sheets(wb, w, c, lambda title: _sheet_name(title, used))
     _inventory(wb, w, c, used)
     _inputs(wb, w, c, used)
+    write_member_inputs(wb, w, c, lambda title: _sheet_name(title, used))
     _meta(wb, w, c, used)
     wb.set_properties({"title": f"Tổng hợp thi đua — {c.period.name}", "author": c.plan.info.issuer,
                        "comments": f"thidua {__version__}", "created": c.created_at})
