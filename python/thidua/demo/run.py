@@ -124,11 +124,27 @@ def _consolidate(plan, returned: Path, out: Path) -> dict:
         print(f"      {code}: {who}{tie}")
     statuses = Counter(e.status_label for e in industry.entries)
     print("    Tệp: " + ", ".join(f"{k.lower()} {v}" for k, v in statuses.items()))
+    _print_awards(industry)
     print(f"• Tổng hợp cụm: {len(cluster_paths)} tệp trong {cluster_dir}")
     print(f"• Tổng hợp ngành từ các bảng tổng hợp cụm: {rollup_path}")
     print("    số liệu " + ("giống hệt tổng hợp trực tiếp từ biểu mẫu" if same else
                             "KHÁC tổng hợp trực tiếp từ biểu mẫu — cần kiểm tra"))
     return {"industry": industry, "clusters": cluster_paths, "rollup": rollup, "same": same}
+
+
+def _print_awards(industry) -> None:
+    from ..consolidate.awards import counts_by_title, tally_by_level, tally_text
+    props = industry.proposals
+    print(f"    Đăng ký danh hiệu: {len(props)} lượt; đủ điều kiện {sum(p.eligible for p in props)}, "
+          f"vượt tỷ lệ {sum(p.eligible and not p.proposed for p in props)}, "
+          f"đề nghị {sum(p.proposed for p in props)}")
+    for c in counts_by_title(industry.plan, props):
+        if c.registered:
+            print(f"      {c.title_name}: đăng ký {c.registered}, đủ điều kiện {c.eligible}, đề nghị {c.proposed}")
+    print(f"    Đề nghị theo cấp khen: {tally_text(tally_by_level(props))}")
+    no = next((p for p in props if not p.eligible and p.person), None)
+    if no is not None:
+        print(f"    Ví dụ chưa đủ điều kiện: {no.person} ({no.unit}) — {no.title_name}: {no.reason}")
 
 
 def _print_checks(results, findings_path) -> None:
