@@ -12,7 +12,6 @@ import re
 import shutil
 import zipfile
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -20,7 +19,7 @@ from openpyxl import load_workbook
 from support.consolidation import *  # noqa: F401,F403  (fixtures)
 from support.consolidation import (PERIOD, expected_industry, fingerprint, floor_share, score, table_cells,
                                    table_rows)
-from support.fixtures import fill, public_form
+from support.fixtures import fill
 from support.libreoffice import convert
 from thidua.cli import main
 from thidua.consolidate import records as R
