@@ -114,20 +114,8 @@ def plan_of(book) -> Path | None:
                      "hoạch, trang 'Kế hoạch'), rồi bấm lại nút. Các biểu mẫu nộp về để trong thư mục "
                      f"{RETURNED_PREFIX}<mã đợt> cạnh tệp kế hoạch.")
         return None
-    name = book.fullname or ""
-    path = Path(name)
-    if "://" in name or not path.is_absolute() or not path.exists():
-        _alert(book, "Hãy lưu tệp kế hoạch vào một thư mục trên máy (Tệp > Lưu thành) rồi bấm lại nút. "
-                     "Tệp trên OneDrive/SharePoint cần được đồng bộ về máy.")
-        return None
-    try:                                               # desktop Excel only
-        if book.api.Saved is False:
-            _alert(book, "Tệp kế hoạch có thay đổi chưa lưu. Hãy lưu (Ctrl+S) rồi bấm lại nút: tổng hợp dùng "
-                         "chỉ tiêu của tệp đã lưu.")
-            return None
-    except Exception:
-        pass
-    return path
+    from ..excel import saved_path
+    return saved_path(book, "tổng hợp dùng chỉ tiêu của tệp đã lưu.")
 
 
 def default_folder(plan, here: Path, today: date):

@@ -95,7 +95,7 @@ def issue_forms(book=None, today: date | None = None):
     period into a folder next to the plan, after an OK/Cancel confirmation."""
     book = _caller(book)
     with _reported(book):
-        plan_path = _saved_path(book)
+        plan_path = saved_path(book, "biểu mẫu được phát theo tệp đã lưu.")
         if plan_path is None:
             return []
         from ..plan.read import read_plan
@@ -184,8 +184,9 @@ def _alert(book, message: str) -> None:
     book.app.alert(message, title=TITLE)
 
 
-def _saved_path(book) -> Path | None:
-    """The workbook's file on disk, or None after telling the user to save it first."""
+def saved_path(book, why: str) -> Path | None:
+    """The workbook's file on disk, or None after telling the user to save it first (`why`
+    ends the unsaved-changes message: what the button uses the saved file for)."""
     name = book.fullname or ""
     path = Path(name)
     if "://" in name or not path.is_absolute() or not path.exists():
@@ -194,8 +195,7 @@ def _saved_path(book) -> Path | None:
         return None
     try:
         if book.api.Saved is False:
-            _alert(book, "Tệp kế hoạch có thay đổi chưa lưu. Hãy lưu (Ctrl+S) rồi bấm lại nút: "
-                         "biểu mẫu được phát theo tệp đã lưu.")
+            _alert(book, f"Tệp kế hoạch có thay đổi chưa lưu. Hãy lưu (Ctrl+S) rồi bấm lại nút: {why}")
             return None
     except Exception:  # not desktop Excel: nothing to ask
         pass
