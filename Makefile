@@ -34,8 +34,10 @@ demo: $(STAMP) $(EXCEL)
 test: $(STAMP) $(EXCEL)
 	$(PY) -m pytest
 
-bench: $(STAMP)
+bench: $(STAMP) $(EXCEL)
 	$(PY) bench/bench_forms.py
+	$(PY) bench/bench_check.py
+	$(PY) bench/bench_consolidate.py
 
 clean:
 	rm -rf $(VENV) demo_output bench/out .pytest_cache $(EXCEL_OUT)
