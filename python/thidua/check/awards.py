@@ -81,19 +81,25 @@ def discipline_rank(level: str | None) -> int:
     return 1
 
 
-def individual(plan: Plan, m: Member, title: str, _depth: int = 0) -> Verdict:
-    """Does this member meet every condition of `title`? All failures are listed."""
+def individual(plan: Plan, m: Member, title: str, _depth: int = 0, cache: dict | None = None) -> Verdict:
+    """Does this member meet every condition of `title`? All failures are listed. `cache`
+    (one unit's judging) remembers verdicts: caps and collective shares ask them again."""
+    if cache is not None and (m, title) in cache:
+        return cache[(m, title)]
     reasons: list[str] = []
     for c in plan.conditions_of(title):
-        reasons.extend(_individual_condition(plan, m, c, _depth))
-    return Verdict(title, not reasons, tuple(reasons))
+        reasons.extend(_individual_condition(plan, m, c, _depth, cache))
+    verdict = Verdict(title, not reasons, tuple(reasons))
+    if cache is not None:
+        cache[(m, title)] = verdict
+    return verdict
 
 
-def _individual_condition(plan: Plan, m: Member, c: TitleCondition, depth: int) -> list[str]:
+def _individual_condition(plan: Plan, m: Member, c: TitleCondition, depth: int, cache) -> list[str]:
     if c.kind == "requires_title":
         if depth > 5:                               # a loop in the plan's conditions: stop, say so
             return [f"điều kiện danh hiệu lồng nhau quá sâu ({c.code})"]
-        sub = individual(plan, m, c.param, depth + 1)
+        sub = individual(plan, m, c.param, depth + 1, cache)
         name = plan.title_by_code[c.param].name
         return [] if sub.eligible else [f"chưa đủ điều kiện {name} ({'; '.join(sub.reasons)})"]
     if c.kind == "needs_initiative":
@@ -115,13 +121,13 @@ def _individual_condition(plan: Plan, m: Member, c: TitleCondition, depth: int) 
 
 
 def collective(plan: Plan, title: str, judged: list[tuple[Member, Verdict]], members: list[Member],
-               rating: str | None) -> Verdict:
+               rating: str | None, cache: dict | None = None) -> Verdict:
     """A collective title for the unit, from its members and its rating."""
     reasons: list[str] = []
     listed = len(members)
     for c in plan.conditions_of(title):
         if c.kind in ("member_share_over", "member_share_at_least"):
-            achieved = sum(1 for m in members if individual(plan, m, c.param).eligible)
+            achieved = sum(1 for m in members if individual(plan, m, c.param, cache=cache).eligible)
             share = achieved / listed if listed else 0.0
             ok = share > c.value + 1e-12 if c.kind == "member_share_over" else share >= c.value - 1e-12
             if not ok:
@@ -146,7 +152,8 @@ def collective(plan: Plan, title: str, judged: list[tuple[Member, Verdict]], mem
     return Verdict(title, not reasons, tuple(reasons))
 
 
-def apply_caps(plan: Plan, judged: list[tuple[Member, Verdict]]) -> list[tuple[Member, Verdict]]:
+def apply_caps(plan: Plan, judged: list[tuple[Member, Verdict]], cache: dict | None = None
+               ) -> list[tuple[Member, Verdict]]:
     """A title's share cap within one unit: the first eligible members in list order keep it,
     the rest are marked 'vượt tỷ lệ' (the list order is the unit's order of priority)."""
     out = list(judged)
@@ -154,7 +161,7 @@ def apply_caps(plan: Plan, judged: list[tuple[Member, Verdict]]) -> list[tuple[M
         if t.cap is None or t.target_of != "individual":
             continue
         if t.cap_base:
-            base = sum(1 for m, _ in judged if individual(plan, m, t.cap_base).eligible)
+            base = sum(1 for m, _ in judged if individual(plan, m, t.cap_base, cache=cache).eligible)
             base_text = f"{base} người đủ điều kiện {plan.title_by_code[t.cap_base].name}"
         else:
             base = sum(1 for m, _ in judged if m.title)
@@ -185,22 +192,23 @@ def judge_unit(plan: Plan, unit: str, members: list[Member], collective_titles: 
             continue
         seen[m.key] = m
         unique.append(m)
-    judged = [(m, _registered(plan, m)) for m in unique if m.title]
-    result.members = apply_caps(plan, judged)
+    cache: dict = {}
+    judged = [(m, _registered(plan, m, cache)) for m in unique if m.title]
+    result.members = apply_caps(plan, judged, cache)
     for code in collective_titles:
         t = plan.title_by_code.get(code)
         if t is None or t.target_of != "collective":
             result.collective.append(Verdict(code, False, (f"'{code}' không phải danh hiệu tập thể trong kế hoạch",)))
         else:
-            result.collective.append(collective(plan, code, result.members, unique, rating))
+            result.collective.append(collective(plan, code, result.members, unique, rating, cache))
     return result
 
 
-def _registered(plan: Plan, m: Member) -> Verdict:
+def _registered(plan: Plan, m: Member, cache: dict) -> Verdict:
     t = plan.title_by_code.get(m.title)
     if t is None or t.target_of != "individual":
         return Verdict(m.title, False, (f"'{m.title}' không phải danh hiệu cá nhân trong kế hoạch",))
-    return individual(plan, m, m.title)
+    return individual(plan, m, m.title, cache=cache)
 
 
 # --- from a read form -------------------------------------------------------------------------
@@ -242,14 +250,20 @@ def members_of(form, plan: Plan) -> list[Member]:
     return [m for m in found if m is not None]
 
 
+def registered(rows) -> list[int]:
+    """Indexes of the registration rows (by header, typed or raw) the unit ticked 'Có'."""
+    from ..forms import contract as C
+    from ..values import parse_yes_no
+    return [i for i, r in enumerate(rows) if r.get(C.CODE) and parse_yes_no(r.get(C.REGISTERED)).value is True]
+
+
 def collective_registrations(form) -> list[tuple[str, str, str]]:
     """[(title code, sheet, cell of the 'Đăng ký' mark)] for the titles the unit ticked."""
     from ..forms import contract as C
     lst = form.lists.get(C.REGISTRATION_TABLE)
     if lst is None:
         return []
-    return [(str(r[C.CODE]).strip(), lst.sheet, lst.address(i, C.REGISTERED))
-            for i, r in enumerate(lst.rows) if r.get(C.REGISTERED) is True and r.get(C.CODE)]
+    return [(str(lst.rows[i][C.CODE]).strip(), lst.sheet, lst.address(i, C.REGISTERED)) for i in registered(lst.rows)]
 
 
 def judge_form(form, plan: Plan, rating: str | None) -> tuple[UnitRegistrations, list[tuple[str, str, str]]]:

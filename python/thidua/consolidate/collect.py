@@ -128,7 +128,7 @@ def _form(wb: Workbook, entry: FileEntry, scope: Scope) -> Outcome:
     from ..read.form import form_from_workbook
     plan = scope.plan
     try:
-        form = form_from_workbook(wb, plan)
+        form = form_from_workbook(wb, plan, lists=scope.check)
     except FileProblem as exc:
         if exc.code != "not_a_form":
             entry.kind = "form"
@@ -151,7 +151,7 @@ def _form(wb: Workbook, entry: FileEntry, scope: Scope) -> Outcome:
         entry.status = REJECTED
         entry.code, entry.reason = refusal
         return Outcome(entry)
-    record = record_from_form(form, plan, entry)
+    record = record_from_form(form, plan, entry, wb)
     if scope.check:
         from ..check.engine import check_form
         found = check_form(form, plan)
@@ -189,7 +189,7 @@ def admit(unit_code: str, scope: Scope, clusters: bool = True) -> tuple[str, str
     return None
 
 
-def record_from_form(form, plan: Plan, entry: FileEntry) -> UnitRecord:
+def record_from_form(form, plan: Plan, entry: FileEntry, wb: Workbook) -> UnitRecord:
     """The raw contents of the cells a person fills, as read (see contract.raw_value)."""
     known = plan.field_by_code
     values = {code: v for code, e in form.values.items()
@@ -200,13 +200,18 @@ def record_from_form(form, plan: Plan, entry: FileEntry) -> UnitRecord:
     self_scores = {c: v for c, s in form.scores.items() if (v := K.raw_value(s.self_score.raw)) is not None}
     upper = {c: v for c, s in form.scores.items() if (v := K.raw_value(s.upper_score.raw)) is not None}
     flags = tuple(dict.fromkeys(p.code for p in form.problems if p.code in FLAG_TEXT))
-    from ..check.awards import collective_registrations
-    members = form.lists.get(C.MEMBER_TABLE)
-    member_rows = tuple({h: K.raw_value(r.get(h)) for h in C.MEMBER_COLUMNS} for r in members.rows) if members else ()
+    from ..check.awards import registered
+    members = wb.table(C.MEMBER_TABLE)         # raw rows, typed later like every other raw input
+    member_rows = tuple(m for r in members.records() if any((m := {h: K.raw_value(r.get(h))
+                                                                   for h in C.MEMBER_COLUMNS}).values())) \
+        if members else ()
+    regs = wb.table(C.REGISTRATION_TABLE)
+    reg_rows = regs.records() if regs else []
+    collective = tuple(str(reg_rows[i][C.CODE]).strip() for i in registered(reg_rows))
     return UnitRecord(form.unit_code, form.period_code, entry.name, entry.sha256 or "", entry.size or 0,
                       entry.mtime or "", form.template_version, form.plan_id, form.plan_version,
                       form.plan_fingerprint, info, values, self_scores, upper, flags,
-                      members=member_rows, collective=tuple(c for c, _, _ in collective_registrations(form)))
+                      members=member_rows, collective=collective)
 
 
 # --- recomputation ----------------------------------------------------------------------------

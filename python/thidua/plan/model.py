@@ -250,8 +250,15 @@ class Plan:
     def title_by_code(self) -> dict[str, Title]:
         return {t.code: t for t in self.titles}
 
+    @cached_property
+    def _conditions_by_title(self) -> dict[str, list[TitleCondition]]:
+        out: dict[str, list[TitleCondition]] = {}
+        for c in self.conditions:
+            out.setdefault(c.title, []).append(c)
+        return out
+
     def conditions_of(self, title: str) -> list[TitleCondition]:
-        return [c for c in self.conditions if c.title == title]
+        return self._conditions_by_title.get(title, [])
 
     def checks_for(self, kind: str) -> list[Check]:
         return [c for c in self.checks if applies(c.applies_to, kind)]

@@ -208,8 +208,13 @@ def read_form(path: str | Path, plan=None, data: bytes | None = None) -> FormDat
     return form_from_workbook(open_workbook(path, data), plan)
 
 
-def form_from_workbook(wb: Workbook, plan=None) -> FormData:
-    """The same reading over any source of tables: a file, or a live Excel book (excel.live)."""
+LIST_TABLES = ((C.INITIATIVE_TABLE, C.INITIATIVE_TYPES), (C.REGISTRATION_TABLE, C.REGISTRATION_TYPES),
+               (C.PLEDGE_TABLE, C.PLEDGE_TYPES), (C.MEMBER_TABLE, C.MEMBER_TYPES))
+
+
+def form_from_workbook(wb: Workbook, plan=None, lists: bool = True) -> FormData:
+    """The same reading over any source of tables: a file, or a live Excel book (excel.live).
+    `lists=False` skips typing the list tables (consolidation takes their raw rows itself)."""
     path = wb.path
     meta = read_meta(wb, path)
     problems: list[ReadProblem] = []
@@ -217,14 +222,13 @@ def form_from_workbook(wb: Workbook, plan=None) -> FormData:
     ind = _require(wb, C.INDICATOR_TABLE, C.INDICATOR_COLUMNS, path)
     values, targets, shown = _read_indicators(ind, plan, problems)
     scores = _read_scores(wb.table(C.SCORE_TABLE), problems)
-    lists = {}
-    for name, types in ((C.INITIATIVE_TABLE, C.INITIATIVE_TYPES), (C.REGISTRATION_TABLE, C.REGISTRATION_TYPES),
-                        (C.PLEDGE_TABLE, C.PLEDGE_TYPES), (C.MEMBER_TABLE, C.MEMBER_TYPES)):
+    found = {}
+    for name, types in (LIST_TABLES if lists else ()):
         t = wb.table(name)
         if t is not None:
-            lists[name] = _read_list(t, types, problems)
+            found[name] = _read_list(t, types, problems)
 
-    form = FormData(path, wb.engine, meta, info, values, targets, scores, lists, problems, wb.sheet_names)
+    form = FormData(path, wb.engine, meta, info, values, targets, scores, found, problems, wb.sheet_names)
     _check_identity(form, shown, plan)
     return form
 
