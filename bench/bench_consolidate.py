@@ -22,12 +22,13 @@ import json
 import os
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import time
 import zipfile
 from pathlib import Path
+
+from timing import timed  # bench/timing.py (this folder is on sys.path when run as a script)
 
 PERIOD = "dot-1"
 
@@ -137,17 +138,6 @@ def run_child(plan_path: Path, folder: Path, out_file: Path, workers: int | None
         cmd += ["--workers", str(workers)]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def timed(label: str, n: int, fn, repeat: int) -> float:
-    runs = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - t0)
-    best = statistics.median(runs)
-    print(f"{label:<52} {n:>7} forms {best:8.2f} s {n / best:9.0f} forms/s")
-    return best
 
 
 def main(argv=None) -> int:

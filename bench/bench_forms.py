@@ -12,9 +12,7 @@ import argparse
 import dataclasses
 import random
 import shutil
-import statistics
 import sys
-import time
 from pathlib import Path
 
 from thidua.demo.fill import fill_form
@@ -22,6 +20,8 @@ from thidua.forms.write import issue_forms
 from thidua.plan.read import read_plan
 from thidua.plan.template import write_plan
 from thidua.read.form import read_form
+
+from timing import timed  # bench/timing.py (this folder is on sys.path when run as a script)
 
 
 def synthetic_plan(plan, n: int):
@@ -36,17 +36,6 @@ def bare_calamine(paths):
         wb = pc.CalamineWorkbook.from_path(str(p), load_tables=True)
         for name in wb.table_names:
             wb.get_table_by_name(name).to_python()
-
-
-def timed(label, n, fn, repeat=1):
-    runs = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - t0)
-    best = statistics.median(runs)
-    print(f"{label:<44} {n:>6} forms  {best:7.2f} s  {n / best:8.0f} forms/s")
-    return best
 
 
 def main(argv=None) -> int:

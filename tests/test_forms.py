@@ -1,9 +1,8 @@
 """Issued forms: contents, protection, validation; the round trip through a simulated province."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
-import pytest
 from openpyxl import load_workbook
 
 from thidua.demo.edits import find_table, insert_rows_above_table, table_cell

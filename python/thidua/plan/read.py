@@ -14,7 +14,7 @@ from ..values import parse_date, parse_number, parse_text, parse_yes_no
 from . import schema
 from .expr import FormulaError, parse_formula
 from .model import (Check, Cluster, Criterion, CriteriaGroup, Field, Period, Plan, PlanInfo, Rating,
-                    Target, Title, TitleCondition, Unit, applies)
+                    Target, Title, TitleCondition, Unit)
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 FIELD_CODE_RE = re.compile(r"^[a-z_][a-z0-9_]*$")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import FileProblem
 from ..forms import contract as C
-from ..values import Parsed, parse_text, parse_value
+from ..values import Parsed, parse_value
 from .workbook import Table, Workbook, open_workbook
 
 SEVERITY_ERROR, SEVERITY_WARNING, SEVERITY_INFO = "lỗi", "cảnh báo", "thông tin"
