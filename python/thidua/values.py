@@ -143,7 +143,7 @@ def parse_date(raw) -> Parsed:
     if isinstance(raw, bool):
         return Parsed(INVALID, None, raw, "ô này cần ngày dạng ngày/tháng/năm")
     if isinstance(raw, (int, float)):
-        if 1 <= raw < 2958466 and float(raw).is_integer() and 20000 <= raw <= 80000:
+        if float(raw).is_integer() and 20000 <= raw <= 80000:     # 1954–2119: a plausible date serial
             return Parsed(OK, _EXCEL_EPOCH + timedelta(days=int(raw)), raw)
         return Parsed(INVALID, None, raw, f"'{_shown(raw)}' không phải ngày; nhập dạng ngày/tháng/năm, ví dụ 15/03/2026")
     if _is_blank(raw):

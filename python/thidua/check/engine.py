@@ -40,7 +40,7 @@ class Context:
 
 def check_form(form: FormData, plan: Plan, previous: FormData | dict | None = None) -> list[Finding]:
     """All findings for one read form, sorted by severity then position."""
-    kind = _kind(form, plan)
+    kind = plan.kind_of(form.unit_code, form.unit_kind)
     entered = form.entered()
     derived = expected_formula_values(layout_for(plan, kind), entered)
     values = {**entered, **{code: v["value"] for code, v in derived.items()}}
@@ -50,11 +50,6 @@ def check_form(form: FormData, plan: Plan, previous: FormData | dict | None = No
     for rule in RULES:
         findings.extend(rule(ctx))
     return sorted(findings, key=sort_key)
-
-
-def _kind(form: FormData, plan: Plan) -> str:
-    unit = plan.unit_by_code.get(form.unit_code)
-    return unit.kind if unit is not None else (form.unit_kind or "public")
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import FileProblem, ThiduaError
-from ..read.form import SEVERITY_ERROR, FormData, read_form
+from ..read.form import SEVERITY_ERROR, FormData, form_with_rules
 from ..values import format_number_vi
 from .findings import COLUMNS, HEADERS_VI, Finding, has_errors, summary_text
 
@@ -42,17 +42,14 @@ def expand(paths) -> list[Path]:
 
 def check_files(paths, plan=None, previous: dict[str, FormData] | None = None) -> list[FileCheck]:
     """Read, check and score each file; `plan=None` uses the plan each form carries."""
-    from ..plan.embed import plan_from_form_meta
+    from ..read.workbook import open_workbook
     from ..score.engine import score_form
     from .engine import check_form
 
     results = []
     for path in expand(paths):
         try:
-            form = read_form(path, plan)
-            rules = plan or plan_from_form_meta(form.meta)
-            if plan is None:
-                form = read_form(path, rules)
+            form, rules = form_with_rules(open_workbook(path), plan)   # the file is read once
         except FileProblem as exc:
             results.append(FileCheck(path, exc.code, message=exc.message,
                                      findings=[Finding(exc.code, SEVERITY_ERROR, exc.message)]))

@@ -13,7 +13,7 @@ from pathlib import Path
 from ..check.findings import HEADERS_VI, SEVERITIES, Finding, has_errors, summary_text
 from ..errors import ThiduaError
 from ..forms import contract as C
-from ..read.form import FormData, form_from_workbook
+from ..read.form import FormData, form_with_rules
 from ..read.workbook import Table, Workbook
 
 RESULT_TABLE, RESULT_SHEET = "tblKetQuaKiemTra", "Kết quả kiểm tra"
@@ -39,13 +39,7 @@ def book_workbook(book) -> Workbook:
 
 def read_live_form(book, plan=None) -> tuple[FormData, object]:
     """(form, plan): the plan given, else the plan the form carries (forms.write embeds it)."""
-    wb = book_workbook(book)
-    form = form_from_workbook(wb, plan)
-    if plan is None:
-        from ..plan.embed import plan_from_form_meta
-        plan = plan_from_form_meta(form.meta)
-        form = form_from_workbook(wb, plan)
-    return form, plan
+    return form_with_rules(book_workbook(book), plan)
 
 
 # --- the buttons ------------------------------------------------------------------------------

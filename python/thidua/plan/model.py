@@ -221,6 +221,11 @@ class Plan:
     def unit(self, code: str) -> Unit:
         return self.unit_by_code[code]
 
+    def kind_of(self, unit_code: str, recorded: str = "") -> str:
+        """The unit's kind by the plan; for a unit the plan does not list, what the form recorded."""
+        unit = self.unit_by_code.get(unit_code)
+        return unit.kind if unit is not None else (recorded or "public")
+
     def period(self, code: str) -> Period:
         return self.period_by_code[code]
 

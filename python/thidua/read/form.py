@@ -233,6 +233,17 @@ def form_from_workbook(wb: Workbook, plan=None, lists: bool = True) -> FormData:
     return form
 
 
+def form_with_rules(wb: Workbook, plan=None):
+    """(form, plan): read with the plan given, else with the rules the form carries (checked
+    against their digest; a ThiduaError says so when they are missing or were edited)."""
+    form = form_from_workbook(wb, plan)
+    if plan is None:
+        from ..plan.embed import plan_from_form_meta
+        plan = plan_from_form_meta(form.meta)
+        form = form_from_workbook(wb, plan)      # the plan decides field types
+    return form, plan
+
+
 def _problem(problems, code, severity, sheet, cell, fld, value, message) -> None:
     problems.append(ReadProblem(code, severity, sheet, cell, fld, value, message))
 

@@ -174,7 +174,7 @@ def eligibility(plan: Plan, unit: Unit | None) -> tuple[bool, str]:
 def score_form(form, plan: Plan) -> ScoreResult:
     """Score a read form (FormData): entries recomputed with the plan, scores from the score table."""
     unit = plan.unit_by_code.get(form.unit_code)
-    kind = unit.kind if unit is not None else (form.unit_kind or "public")
+    kind = plan.kind_of(form.unit_code, form.unit_kind)
     self_scores = {c: s.self_score.value for c, s in form.scores.items() if s.self_score.parsed.ok}
     upper_scores = {c: s.upper_score.value for c, s in form.scores.items() if s.upper_score.parsed.ok}
     return score_values(plan, kind, form.entered(), self_scores, upper_scores, unit, form.unit_code)
