@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..plan.model import Plan, TitleCondition
 from ..plan.schema import DISCIPLINE_LEVELS
@@ -64,6 +65,7 @@ class UnitRegistrations:
     duplicates: list[tuple[Member, Member]] = field(default_factory=list)   # (repeat, first)
 
 
+@lru_cache(maxsize=1 << 16)       # names, departments, titles and levels repeat across a whole province
 def _fold(text: str | None) -> str:
     text = (text or "").replace("đ", "d").replace("Đ", "D")
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")

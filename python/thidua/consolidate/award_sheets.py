@@ -4,6 +4,7 @@ raw member rows that a roll-up from cluster workbooks reads back (tblMemberInput
 from __future__ import annotations
 
 from ..plan.schema import AWARD_LEVELS, TARGET_OF, label_of
+from ..write.stream import StreamSheet
 from ..write.xlsx import setup_print
 from . import awards as AW
 from . import contract as K
@@ -13,7 +14,7 @@ PROPOSALS_TABLE, COUNTS_TABLE, TALLY_TABLE = "tblProposals", "tblAwardCounts", "
 
 def write_award_sheets(wb, w, c, sheet_name) -> None:
     plan, props = c.plan, c.proposals
-    ws = wb.add_worksheet(sheet_name("Đề nghị khen thưởng"))
+    ws = wb.add_worksheet(sheet_name("Đề nghị khen thưởng"), StreamSheet)
     w.columns(ws, [7, 9, 34, 5, 26, 18, 30, 10, 9, 9, 60])
     row = w.text_lines(ws, 0, [
         ("title", f"DANH SÁCH XÉT ĐỀ NGHỊ KHEN THƯỞNG — {c.period.name.upper()}"),
@@ -26,7 +27,7 @@ def write_award_sheets(wb, w, c, sheet_name) -> None:
     headers = ["Cụm", "Mã đơn vị", "Tên đơn vị", "STT", "Họ và tên", "Khoa/phòng", "Danh hiệu", "Cấp khen",
                "Đủ điều kiện", "Đề nghị", "Lý do"]
     w.table(ws, PROPOSALS_TABLE, row, 0, headers, rows,
-            [w.cell, w.cell, w.wrap, w.int, w.wrap, w.wrap, w.wrap, w.cell, w.cell, w.bold, w.wrap])
+            [w.cell, w.cell, w.wrap, w.int, w.wrap, w.wrap, w.wrap, w.cell, w.cell, w.bold, w.wrap], stream=True)
     ws.freeze_panes(row + 1, 3)
     setup_print(ws, landscape=True, header_row=row, title="Đề nghị khen thưởng")
 
@@ -57,7 +58,7 @@ def write_award_sheets(wb, w, c, sheet_name) -> None:
 
 def write_member_inputs(wb, w, c, sheet_name) -> None:
     """Raw member rows of every submission in the inputs table, for lossless roll-ups."""
-    ws = wb.add_worksheet(sheet_name("Dữ liệu gốc thành viên"))
+    ws = wb.add_worksheet(sheet_name("Dữ liệu gốc thành viên"), StreamSheet)
     w.columns(ws, [10, 18, 6, 28, 20, 26, 10, 12, 11, 12, 12, 36])
     ws.write_string(0, 0, "DANH SÁCH THÀNH VIÊN ĐĂNG KÝ CỦA TỪNG ĐƠN VỊ (máy đọc được)", w.st.title)
     ws.write_string(1, 0, f"Đúng như đọc từ biểu mẫu; tổng hợp cấp trên đọc bảng '{K.MEMBERS_TABLE}' để xét lại "
@@ -67,4 +68,4 @@ def write_member_inputs(wb, w, c, sheet_name) -> None:
         if (rec.unit, rec.sha256) not in seen:
             seen.add((rec.unit, rec.sha256))
             rows.extend(K.member_rows(rec))
-    w.table(ws, K.MEMBERS_TABLE, 3, 0, K.member_headers(), rows)
+    w.table(ws, K.MEMBERS_TABLE, 3, 0, K.member_headers(), rows, stream=True)

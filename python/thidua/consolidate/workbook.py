@@ -17,6 +17,7 @@ from pathlib import Path
 from .. import __version__
 from ..plan.model import KIND_LABELS, applies
 from ..read.workbook import cell_address
+from ..write.stream import StreamSheet
 from ..write.xlsx import FONT, Styles, new_workbook, save_atomic, setup_print
 from . import contract as K
 from .collect import INVENTORY_COLUMNS, KIND_LABELS as FILE_KINDS
@@ -59,6 +60,9 @@ class _Writer:
         self.widths: dict[str, dict[int, float]] = {}
         self.line = wb.add_format({"font_name": FONT, "font_size": 12, "text_wrap": True, "valign": "top"})
         self.heading = wb.add_format({"font_name": FONT, "font_size": 12, "bold": True})
+        # value()'s choice of format by type, for streamed tables
+        self.defaults = {"number": self.num, "text": self.cell, "bool": self.cell, "date": self.date,
+                         "datetime": self.stamp}
 
     def value(self, ws, r: int, c: int, v, fmt=None) -> None:
         """One cell by type; text always as text (a unit name "=1+1" stays text)."""
@@ -98,6 +102,8 @@ class _Writer:
     @staticmethod
     def lines(text: str, width: float) -> int:
         per_line = max(1.0, width * 1.05)
+        if len(text) <= per_line and "\n" not in text:
+            return 1
         return sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n"))
 
     def note(self, ws, row: int, first_col: int, last_col: int, text: str, fmt=None) -> None:
@@ -110,11 +116,17 @@ class _Writer:
         ws.set_row(row, 15.5 * self.lines(text, width))
 
     def table(self, ws, name: str, row: int, col: int, headers: list[str], rows: list[list],
-              formats: list | None = None) -> int:
-        """An Excel Table at (row, col); returns the first row below it."""
+              formats: list | None = None, stream: bool = False) -> int:
+        """An Excel Table at (row, col); returns the first row below it. `stream`: the table ends
+        its sheet (a StreamSheet) and its rows are rendered in one pass (long tables)."""
         last = row + max(len(rows), 1)
-        ws.add_table(row, col, last, col + len(headers) - 1,
-                     {"name": name, "style": TABLE_STYLE, "columns": [{"header": h} for h in headers]})
+        options = {"name": name, "style": TABLE_STYLE, "columns": [{"header": h} for h in headers]}
+        if stream:
+            if not isinstance(ws, StreamSheet):
+                raise TypeError(f"table {name}: stream=True needs a StreamSheet")
+            ws.add_streamed_table(row, col, last, col + len(headers) - 1, options)
+        else:
+            ws.add_table(row, col, last, col + len(headers) - 1, options)
         # XlsxWriter keeps one dict entry per table cell, only to refuse a later table that overlaps
         # this one. Our tables are laid out one below another and never overlap; for 100,000 units
         # those entries would cost gigabytes, so they are dropped (memory stays with the result).
@@ -128,13 +140,22 @@ class _Writer:
         if head > 1:
             ws.set_row(row, 16 * head)
         wrapped = [(j, self.width(ws, col + j)) for j, f in enumerate(fmts) if f is self.wrap]
+        lines = self.lines
+
+        def height(values) -> float | None:
+            n = max(lines(values[j], w) if type(values[j]) is str else 1 for j, w in wrapped)
+            return 15 * n if n > 1 else None
+
+        if stream:
+            ws.stream_rows(row + 1, col, rows, fmts, self.defaults, height if wrapped else None)
+            return last + 1
         for i, values in enumerate(rows, start=row + 1):
             for j, v in enumerate(values):
                 self.value(ws, i, col + j, v, fmts[j])
             if wrapped:
-                n = max(self.lines(values[j], w) if isinstance(values[j], str) else 1 for j, w in wrapped)
-                if n > 1:
-                    ws.set_row(i, 15 * n)
+                h = height(values)
+                if h:
+                    ws.set_row(i, h)
         return last + 1
 
     def text_lines(self, ws, row: int, items: list[tuple[str, str]], col: int = 0) -> int:
@@ -398,7 +419,7 @@ def _completeness(wb, w: _Writer, c, used) -> None:
 def _cluster_sheet(wb, w: _Writer, c, code: str, used) -> None:
     plan = c.plan
     cl = plan.cluster_by_code[code]
-    ws = wb.add_worksheet(_sheet_name(f"Cụm {code}", used))
+    ws = wb.add_worksheet(_sheet_name(f"Cụm {code}", used), StreamSheet)
     expected = [u for u in c.expected if u.cluster == code]
     kinds = [k for k in KIND_LABELS if any(u.kind == k for u in expected)]
     fields = [f for f in plan.fields if any(applies(f.applies_to, k) for k in kinds)]
@@ -442,7 +463,7 @@ def _cluster_sheet(wb, w: _Writer, c, code: str, used) -> None:
             w.wrap, w.int, w.int, w.wrap, w.cell, *value_fmts]
     rows = [[_yes_no(v) for v in row] for row in rows]
     first = row + 1
-    w.table(ws, f"tblCum_{_safe_name(code)}", row, 0, headers, rows, fmts)
+    w.table(ws, f"tblCum_{_safe_name(code)}", row, 0, headers, rows, fmts, stream=True)
     ws.freeze_panes(first, 3)
     setup_print(ws, landscape=True, header_row=first - 1, title=f"Xếp hạng cụm {code}")
     ws.print_area(0, 0, first + max(len(rows), 1) - 1, last_print)
@@ -483,7 +504,7 @@ def _caps(wb, w: _Writer, c, used) -> None:
 
 
 def _inventory(wb, w: _Writer, c, used) -> None:
-    ws = wb.add_worksheet(_sheet_name("Tệp đã nhận", used))
+    ws = wb.add_worksheet(_sheet_name("Tệp đã nhận", used), StreamSheet)
     from .report import files_line
     w.columns(ws, [40, 24, 18, 10, 19, 14, 10, 8, 9, 22, 20, 12, 14, 70, 30, 24])
     row = w.text_lines(ws, 0, [("title", "DANH SÁCH TỆP ĐÃ NHẬN")])
@@ -505,13 +526,13 @@ def _inventory(wb, w: _Writer, c, used) -> None:
     fmts = [w.wrap, w.wrap, w.cell, w.int, w.cell, w.cell, w.cell, w.cell, w.cell, w.cell, w.bold, w.cell, w.cell,
             w.wrap, w.wrap, w.wrap]
     first = row + 1
-    w.table(ws, K.INVENTORY_TABLE, row, 0, headers, rows, fmts)
+    w.table(ws, K.INVENTORY_TABLE, row, 0, headers, rows, fmts, stream=True)
     ws.freeze_panes(first, 1)
     setup_print(ws, landscape=True, header_row=first - 1, title="Tệp đã nhận")
 
 
 def _inputs(wb, w: _Writer, c, used) -> None:
-    ws = wb.add_worksheet(_sheet_name("Dữ liệu gốc", used))
+    ws = wb.add_worksheet(_sheet_name("Dữ liệu gốc", used), StreamSheet)
     ws.write_string(0, 0, "SỐ LIỆU GỐC CỦA TỪNG ĐƠN VỊ (máy đọc được)", w.st.title)
     ws.write_string(1, 0, "Nội dung các ô đơn vị đã nhập, đúng như đọc từ biểu mẫu; tổng hợp cấp trên đọc bảng "
                           f"'{K.INPUTS_TABLE}' này để tính lại mọi số liệu. Không sửa bảng này.", w.st.subtitle)
@@ -534,7 +555,7 @@ def _inputs(wb, w: _Writer, c, used) -> None:
     fmts = [None] * len(headers)
     fmts[K.FIXED_HEADERS.index("Cỡ tệp (byte)")] = w.int
     w.columns(ws, [10, 30, 8, 13, 8, 10, 36, 18, 10, 19, 8, 20, 8, 18, 16, 8, 8, 20, *[12] * len(raw_headers)])
-    w.table(ws, K.INPUTS_TABLE, row, 0, headers, rows, fmts)
+    w.table(ws, K.INPUTS_TABLE, row, 0, headers, rows, fmts, stream=True)
     ws.freeze_panes(row + 1, 1)
     setup_print(ws, landscape=True, header_row=row, title="Số liệu gốc")
 

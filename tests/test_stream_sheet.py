@@ -1,0 +1,105 @@
+"""Streamed table rows (write/stream.py) against XlsxWriter's ordinary cell-by-cell writing: the same
+workbook written both ways reads back with the same values, number formats, row heights and table
+ranges in openpyxl, python-calamine and LibreOffice; text stays text; writing into the streamed
+block is refused."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import openpyxl
+import pytest
+import python_calamine as pc
+
+from support.libreoffice import convert
+from thidua.consolidate.workbook import _Writer
+from thidua.write.stream import StreamSheet
+from thidua.write.xlsx import Styles, new_workbook, save_atomic
+
+HEADERS = ["Mã", "Tên", "Số", "Ngày", "Ghi chú"]
+ROWS = [
+    ["A01", "=1+1", 12, date(2026, 7, 15), "một dòng"],
+    ["A02", "  khoảng trắng hai đầu  ", 0.1 + 0.2, datetime(2026, 7, 15, 8, 30, 5), "x" * 200],
+    ["A03", "<b> & \"ngoặc\" 'đơn'", -1234567.891, None, "dòng 1\ndòng 2\ndòng 3"],
+    ["A04", "điều khiển \x01\x1f tab\tcuối", 10 ** 15, date(1900, 3, 1), ""],
+    ["A05", "_x0041_ giữ nguyên", True, None, None],
+    ["A06", "", False, datetime(2026, 1, 2), "Nguyễn Thị Đào — Khoa Nội"],
+]
+EXPECTED_TEXT = ["=1+1", "  khoảng trắng hai đầu  ", "<b> & \"ngoặc\" 'đơn'", "điều khiển \x01\x1f tab\tcuối",
+                 "_x0041_ giữ nguyên", None]
+
+
+def write(path, stream: bool):
+    wb, buf = new_workbook()
+    w = _Writer(wb, Styles(wb))
+    ws = wb.add_worksheet("Bảng", StreamSheet)
+    w.columns(ws, [8, 20, 12, 12, 30])
+    ws.write_string(0, 0, "TIÊU ĐỀ", w.st.title)
+    end = w.table(ws, "tblThu", 2, 0, HEADERS, ROWS, [w.cell, w.wrap, None, None, w.wrap], stream=stream)
+    wb.close()
+    save_atomic(buf.getvalue(), path)
+    return ws, end
+
+
+def cells(path):
+    """Value, number format, bold, wrap of every cell; column B's text without its value (openpyxl
+    undoes Excel's _xHHHH_ escapes in shared strings but not in inline ones; calamine, Excel and
+    LibreOffice undo both: the text itself is compared through calamine below)."""
+    ws = openpyxl.load_workbook(path)["Bảng"]
+    return [[(c.value if c.column != 2 or c.row < 4 else type(c.value), c.number_format, c.font.b,
+              c.alignment.wrap_text) for c in row]
+            for row in ws.iter_rows(min_row=1, max_row=3 + len(ROWS), max_col=len(HEADERS))]
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory):
+    d = tmp_path_factory.mktemp("stream")
+    plain, streamed = d / "plain.xlsx", d / "streamed.xlsx"
+    _, end_plain = write(plain, False)
+    _, end_stream = write(streamed, True)
+    assert end_plain == end_stream == 3 + len(ROWS)
+    return plain, streamed
+
+
+def test_streamed_rows_read_back_like_cell_by_cell_rows_in_openpyxl(pair):
+    plain, streamed = pair
+    assert cells(streamed) == cells(plain)
+    ws = openpyxl.load_workbook(streamed)["Bảng"]
+    assert ws.cell(4, 2).data_type == "s"                     # "=1+1" is text, not a formula
+    assert ws.cell(4, 4).number_format == "dd/mm/yyyy" and ws.cell(5, 4).number_format == "dd/mm/yyyy hh:mm:ss"
+    assert ws.cell(8, 3).value is True
+    assert ws.tables["tblThu"].ref == "A3:E9"
+    heights = {r: ws.row_dimensions[r].height for r in range(4, 10)}
+    plain_ws = openpyxl.load_workbook(plain)["Bảng"]
+    assert heights == {r: plain_ws.row_dimensions[r].height for r in range(4, 10)}
+    assert heights[6] == 45 and heights[4] is None            # three lines of text; one line
+
+
+def test_streamed_rows_read_back_like_cell_by_cell_rows_in_calamine(pair):
+    plain, streamed = pair
+    got = [pc.CalamineWorkbook.from_path(str(p), load_tables=True) for p in (plain, streamed)]
+    assert got[1].get_table_by_name("tblThu").to_python() == got[0].get_table_by_name("tblThu").to_python()
+    assert got[1].get_sheet_by_name("Bảng").to_python() == got[0].get_sheet_by_name("Bảng").to_python()
+    assert [r[1] or None for r in got[1].get_sheet_by_name("Bảng").to_python()[3:]] == EXPECTED_TEXT
+
+
+def test_streamed_rows_open_in_libreoffice_with_the_same_values(pair, soffice, tmp_path):
+    plain, streamed = pair
+    out = convert([plain, streamed], tmp_path)
+    a, b = (openpyxl.load_workbook(out[p])["Bảng"] for p in (plain, streamed))
+    values = lambda ws: [[c.value for c in row] for row in ws.iter_rows(min_row=4, max_row=9, max_col=5)]  # noqa: E731
+    assert values(b) == values(a)
+    assert values(b)[0][1] == "=1+1"
+
+
+def test_nothing_may_be_written_into_or_below_the_streamed_block(tmp_path):
+    wb, _ = new_workbook()
+    w = _Writer(wb, Styles(wb))
+    ws = wb.add_worksheet("Bảng", StreamSheet)
+    w.table(ws, "tblThu", 2, 0, HEADERS, ROWS, stream=True)
+    ws.write_string(1, 0, "trên bảng: được")
+    with pytest.raises(RuntimeError, match="streamed rows"):
+        ws.write_string(5, 0, "trong bảng")
+    with pytest.raises(RuntimeError, match="one streamed block"):
+        ws.stream_rows(20, 0, [["x"]], [None], w.defaults)
+    with pytest.raises(TypeError, match="StreamSheet"):
+        w.table(wb.add_worksheet("Khác"), "tblKhac", 0, 0, ["A"], [["x"]], stream=True)
