@@ -100,6 +100,6 @@ def test_nothing_may_be_written_into_or_below_the_streamed_block(tmp_path):
     with pytest.raises(RuntimeError, match="streamed rows"):
         ws.write_string(5, 0, "trong bảng")
     with pytest.raises(RuntimeError, match="one streamed block"):
-        ws.stream_rows(20, 0, [["x"]], [None], w.defaults)
+        ws.stream_rows(20, 0, [["x"]], 1, [None], w.defaults)
     with pytest.raises(TypeError, match="StreamSheet"):
         w.table(wb.add_worksheet("Khác"), "tblKhac", 0, 0, ["A"], [["x"]], stream=True)

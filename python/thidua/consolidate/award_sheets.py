@@ -21,9 +21,9 @@ def write_award_sheets(wb, w, c, sheet_name) -> None:
         ("subtitle", "Mỗi dòng một đăng ký danh hiệu: đủ điều kiện hay không và vì sao; danh hiệu có tỷ lệ tối đa "
                      "xét theo thứ tự danh sách của đơn vị. Điều kiện lấy từ kế hoạch (trang Điều kiện danh hiệu)."),
     ]) + 1
-    rows = [[p.cluster, p.unit, p.unit_name, p.row, p.person or "(tập thể)", p.department, p.title_name or p.title,
+    rows = ([p.cluster, p.unit, p.unit_name, p.row, p.person or "(tập thể)", p.department, p.title_name or p.title,
              label_of(AWARD_LEVELS, p.level) if p.level else "", "Có" if p.eligible else "Không",
-             "Có" if p.proposed else "Không", p.reason] for p in props]
+             "Có" if p.proposed else "Không", p.reason] for p in props)
     headers = ["Cụm", "Mã đơn vị", "Tên đơn vị", "STT", "Họ và tên", "Khoa/phòng", "Danh hiệu", "Cấp khen",
                "Đủ điều kiện", "Đề nghị", "Lý do"]
     w.table(ws, PROPOSALS_TABLE, row, 0, headers, rows,
@@ -63,9 +63,12 @@ def write_member_inputs(wb, w, c, sheet_name) -> None:
     ws.write_string(0, 0, "DANH SÁCH THÀNH VIÊN ĐĂNG KÝ CỦA TỪNG ĐƠN VỊ (máy đọc được)", w.st.title)
     ws.write_string(1, 0, f"Đúng như đọc từ biểu mẫu; tổng hợp cấp trên đọc bảng '{K.MEMBERS_TABLE}' để xét lại "
                           "danh hiệu. Không sửa bảng này.", w.st.subtitle)
-    rows, seen = [], set()
-    for rec in c.records:            # two copies of one file (same SHA-256) carry the same rows once
-        if (rec.unit, rec.sha256) not in seen:
-            seen.add((rec.unit, rec.sha256))
-            rows.extend(K.member_rows(rec))
-    w.table(ws, K.MEMBERS_TABLE, 3, 0, K.member_headers(), rows, stream=True)
+
+    def rows():
+        seen = set()
+        for rec in c.records:        # two copies of one file (same SHA-256) carry the same rows once
+            if (rec.unit, rec.sha256) not in seen:
+                seen.add((rec.unit, rec.sha256))
+                yield from K.member_rows(rec)
+
+    w.table(ws, K.MEMBERS_TABLE, 3, 0, K.member_headers(), rows(), stream=True)

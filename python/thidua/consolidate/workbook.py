@@ -18,7 +18,7 @@ from .. import __version__
 from ..plan.model import KIND_LABELS, applies
 from ..read.workbook import cell_address
 from ..write.stream import StreamSheet
-from ..write.xlsx import FONT, Styles, new_workbook, save_atomic, setup_print
+from ..write.xlsx import FONT, Styles, atomic_workbook, setup_print
 from . import contract as K
 from .collect import INVENTORY_COLUMNS, KIND_LABELS as FILE_KINDS
 from .completeness import LATENESS_RULE, days_late
@@ -115,30 +115,14 @@ class _Writer:
             ws.write_string(row, first_col, text, fmt or self.note_fmt)
         ws.set_row(row, 15.5 * self.lines(text, width))
 
-    def table(self, ws, name: str, row: int, col: int, headers: list[str], rows: list[list],
-              formats: list | None = None, stream: bool = False) -> int:
+    def table(self, ws, name: str, row: int, col: int, headers: list[str], rows, formats: list | None = None,
+              stream: bool = False) -> int:
         """An Excel Table at (row, col); returns the first row below it. `stream`: the table ends
-        its sheet (a StreamSheet) and its rows are rendered in one pass (long tables)."""
-        last = row + max(len(rows), 1)
+        its sheet (a StreamSheet) and its rows (any iterable, a generator for long tables) are
+        rendered in one pass."""
         options = {"name": name, "style": TABLE_STYLE, "columns": [{"header": h} for h in headers]}
-        if stream:
-            if not isinstance(ws, StreamSheet):
-                raise TypeError(f"table {name}: stream=True needs a StreamSheet")
-            ws.add_streamed_table(row, col, last, col + len(headers) - 1, options)
-        else:
-            ws.add_table(row, col, last, col + len(headers) - 1, options)
-        # XlsxWriter keeps one dict entry per table cell, only to refuse a later table that overlaps
-        # this one. Our tables are laid out one below another and never overlap; for 100,000 units
-        # those entries would cost gigabytes, so they are dropped (memory stays with the result).
-        cells = getattr(ws, "table_cells", None)
-        if isinstance(cells, dict) and len(rows) > 1000:
-            cells.clear()
+        last_col = col + len(headers) - 1
         fmts = formats or [None] * len(headers)
-        head = max(self.lines(h, self.width(ws, col + j)) for j, h in enumerate(headers))
-        for j, h in enumerate(headers):
-            ws.write_string(row, col + j, h, self.st.header)
-        if head > 1:
-            ws.set_row(row, 16 * head)
         wrapped = [(j, self.width(ws, col + j)) for j, f in enumerate(fmts) if f is self.wrap]
         lines = self.lines
 
@@ -147,15 +131,32 @@ class _Writer:
             return 15 * n if n > 1 else None
 
         if stream:
-            ws.stream_rows(row + 1, col, rows, fmts, self.defaults, height if wrapped else None)
-            return last + 1
-        for i, values in enumerate(rows, start=row + 1):
-            for j, v in enumerate(values):
-                self.value(ws, i, col + j, v, fmts[j])
-            if wrapped:
-                h = height(values)
-                if h:
-                    ws.set_row(i, h)
+            if not isinstance(ws, StreamSheet):
+                raise TypeError(f"table {name}: stream=True needs a StreamSheet")
+            n = ws.stream_rows(row + 1, col, rows, len(headers), fmts, self.defaults, height if wrapped else None)
+            last = row + max(n, 1)
+            ws.add_streamed_table(row, col, last, last_col, options)
+        else:
+            last = row + max(len(rows), 1)
+            ws.add_table(row, col, last, last_col, options)
+            # XlsxWriter keeps one dict entry per table cell, only to refuse a later table that
+            # overlaps this one. Ours are laid out one below another and never overlap; for 100,000
+            # units those entries would cost gigabytes, so they are dropped.
+            cells = getattr(ws, "table_cells", None)
+            if isinstance(cells, dict) and len(rows) > 1000:
+                cells.clear()
+            for i, values in enumerate(rows, start=row + 1):
+                for j, v in enumerate(values):
+                    self.value(ws, i, col + j, v, fmts[j])
+                if wrapped:
+                    h = height(values)
+                    if h:
+                        ws.set_row(i, h)
+        head = max(self.lines(h, self.width(ws, col + j)) for j, h in enumerate(headers))
+        for j, h in enumerate(headers):                  # over add_table's plain header cells
+            ws.write_string(row, col + j, h, self.st.header)
+        if head > 1:
+            ws.set_row(row, 16 * head)
         return last + 1
 
     def text_lines(self, ws, row: int, items: list[tuple[str, str]], col: int = 0) -> int:
@@ -186,7 +187,17 @@ def _sheet_name(text: str, used: set[str]) -> str:
 
 
 def write_consolidation(c, path: str | Path) -> Path:
-    wb, buf = new_workbook()
+    try:
+        with atomic_workbook(path) as wb:
+            _write_sheets(wb, c)
+    except OSError as exc:
+        from ..errors import ThiduaError
+        raise ThiduaError(f"Không ghi được tệp kết quả '{path}': {exc.strerror or exc}. Nếu tệp đang mở trong "
+                          "Excel, hãy đóng lại rồi chạy lại; tệp cũ (nếu có) vẫn nguyên vẹn.") from None
+    return Path(path)
+
+
+def _write_sheets(wb, c) -> None:
     st = Styles(wb)
     w = _Writer(wb, st)
     used: set[str] = set()
@@ -205,13 +216,6 @@ def write_consolidation(c, path: str | Path) -> Path:
     _meta(wb, w, c, used)
     wb.set_properties({"title": f"Tổng hợp thi đua — {c.period.name}", "author": c.plan.info.issuer,
                        "comments": f"thidua {__version__}", "created": c.created_at})
-    wb.close()
-    try:
-        return save_atomic(buf.getvalue(), path)
-    except OSError as exc:
-        from ..errors import ThiduaError
-        raise ThiduaError(f"Không ghi được tệp kết quả '{path}': {exc.strerror or exc}. Nếu tệp đang mở trong "
-                          "Excel, hãy đóng lại rồi chạy lại; tệp cũ (nếu có) vẫn nguyên vẹn.") from None
 
 
 # --- sheets -----------------------------------------------------------------------------------
@@ -512,21 +516,23 @@ def _inventory(wb, w: _Writer, c, used) -> None:
     w.note(ws, row + 1, 0, 13, DUPLICATE_RULE)
     row += 3
     headers = [h for h, _ in INVENTORY_COLUMNS]
-    rows = []
-    for e in c.entries:
-        values = []
-        for _, attr in INVENTORY_COLUMNS:
-            v = getattr(e, attr)
-            if attr == "kind":
-                v = FILE_KINDS.get(v, v)
-            elif attr == "mtime" and v:
-                v = f"{v[8:10]}/{v[5:7]}/{v[0:4]} {v[11:19]}"
-            values.append(v)
-        rows.append(values)
+
+    def rows():
+        for e in c.entries:
+            values = []
+            for _, attr in INVENTORY_COLUMNS:
+                v = getattr(e, attr)
+                if attr == "kind":
+                    v = FILE_KINDS.get(v, v)
+                elif attr == "mtime" and v:
+                    v = f"{v[8:10]}/{v[5:7]}/{v[0:4]} {v[11:19]}"
+                values.append(v)
+            yield values
+
     fmts = [w.wrap, w.wrap, w.cell, w.int, w.cell, w.cell, w.cell, w.cell, w.cell, w.cell, w.bold, w.cell, w.cell,
             w.wrap, w.wrap, w.wrap]
     first = row + 1
-    w.table(ws, K.INVENTORY_TABLE, row, 0, headers, rows, fmts, stream=True)
+    w.table(ws, K.INVENTORY_TABLE, row, 0, headers, rows(), fmts, stream=True)
     ws.freeze_panes(first, 1)
     setup_print(ws, landscape=True, header_row=first - 1, title="Tệp đã nhận")
 
@@ -545,17 +551,19 @@ def _inputs(wb, w: _Writer, c, used) -> None:
     clusters = {code: i for i, code in enumerate(c.clusters)}
     records = sorted(c.records, key=lambda r: (clusters.get(units[r.unit].cluster, 99) if r.unit in units else 99,
                                                r.unit, r.status != "included", r.file, r.via))
-    rows = []
-    for rec in records:
-        u = units.get(rec.unit)
-        display = {"Tên đơn vị": u.name if u else "", "Mã cụm": u.cluster if u else "",
-                   "Loại hình": u.kind_label if u else ""}
-        rows.append(K.record_row(rec, display, raw_headers))
+
+    def rows():
+        for rec in records:
+            u = units.get(rec.unit)
+            display = {"Tên đơn vị": u.name if u else "", "Mã cụm": u.cluster if u else "",
+                       "Loại hình": u.kind_label if u else ""}
+            yield K.record_row(rec, display, raw_headers)
+
     headers = [*K.FIXED_HEADERS, *raw_headers]
     fmts = [None] * len(headers)
     fmts[K.FIXED_HEADERS.index("Cỡ tệp (byte)")] = w.int
     w.columns(ws, [10, 30, 8, 13, 8, 10, 36, 18, 10, 19, 8, 20, 8, 18, 16, 8, 8, 20, *[12] * len(raw_headers)])
-    w.table(ws, K.INPUTS_TABLE, row, 0, headers, rows, fmts, stream=True)
+    w.table(ws, K.INPUTS_TABLE, row, 0, headers, rows(), fmts, stream=True)
     ws.freeze_panes(row + 1, 1)
     setup_print(ws, landscape=True, header_row=row, title="Số liệu gốc")
 

@@ -19,13 +19,14 @@ import re
 import shutil
 import tempfile
 from datetime import date, datetime
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from xlsxwriter.utility import xl_col_to_name, xl_range
 from xlsxwriter.worksheet import Worksheet
 
 STRING_MAX = 32767                     # Excel's limit for one cell's text
 _ESCAPE = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
+_PLAIN_NOT = re.compile(r"^\s|\s$|[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")   # text needing _text()
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _LITERAL_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 
@@ -67,21 +68,16 @@ class StreamSheet(Worksheet):
         if table.get("autofilter"):
             table["autofilter"] = table["a_range"]
 
-    def stream_rows(self, first_row: int, first_col: int, rows: Sequence[Sequence], formats: Sequence,
-                    defaults: dict, height: Callable[[Sequence], float | None] | None = None) -> None:
-        """Rows of values from (first_row, first_col) down: str as text (never a formula), int and
-        float as numbers, bool as TRUE/FALSE, date/datetime as dates, None and "" left empty, any
-        other value as its text. `formats[j]` is column j's cell format; where it is None the
-        value's type picks one of `defaults` ("number", "text", "date", "datetime", "bool").
+    def stream_rows(self, first_row: int, first_col: int, rows: Iterable[Sequence], n_cols: int, formats: Sequence,
+                    defaults: dict, height: Callable[[Sequence], float | None] | None = None) -> int:
+        """Rows of values from (first_row, first_col) down, taken one at a time (a generator keeps
+        memory flat); returns how many. str is written as text (never a formula), int and float
+        as numbers, bool as TRUE/FALSE, date/datetime as dates, None and "" left empty, any other
+        value as its text. `formats[j]` is column j's cell format; where it is None the value's
+        type picks one of `defaults` ("number", "text", "date", "datetime", "bool").
         `height(values)` gives a row's height in points (None: the default)."""
-        if self._stream is not None:
+        if self._stream is not None or self._stream_from is not None:
             raise RuntimeError("StreamSheet: one streamed block per sheet")
-        if not rows:
-            return
-        n_cols = max(len(r) for r in rows)
-        super()._check_dimensions(first_row, first_col)
-        super()._check_dimensions(first_row + len(rows) - 1, first_col + n_cols - 1)
-        self._stream_from = first_row
         letters = [xl_col_to_name(first_col + j) for j in range(n_cols)]
 
         def style(fmt) -> str:
@@ -95,9 +91,12 @@ class StreamSheet(Worksheet):
         s_date = [s if s is not None else by_type.get("date", "") for s in col_fmt]
         s_stamp = [s if s is not None else by_type.get("datetime", "") for s in col_fmt]
         convert = self._convert_date_time
+        plain_not = _PLAIN_NOT.search
 
         out = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="")
+        count = 0
         for i, values in enumerate(rows):
+            count += 1
             n = str(first_row + i + 1)
             ht = height(values) if height else None
             cells = [f'<row r="{n}" ht="{ht:g}" customHeight="1">' if ht else f'<row r="{n}">']
@@ -105,7 +104,8 @@ class StreamSheet(Worksheet):
                 t = type(v)
                 if t is str:
                     if v:
-                        cells.append(f'<c r="{letters[j]}{n}"{s_text[j]} t="inlineStr"><is><t{_text(v)}</t></is></c>')
+                        body = _text(v) if len(v) > STRING_MAX or plain_not(v) else ">" + v
+                        cells.append(f'<c r="{letters[j]}{n}"{s_text[j]} t="inlineStr"><is><t{body}</t></is></c>')
                 elif t is int or t is float:
                     if math.isfinite(v):
                         cells.append(f'<c r="{letters[j]}{n}"{s_num[j]}><v>{v:.16G}</v></c>')
@@ -126,7 +126,13 @@ class StreamSheet(Worksheet):
                         cells.append(f'<c r="{letters[j]}{n}"{s_text[j]} t="inlineStr"><is><t{_text(text)}</t></is></c>')
             cells.append("</row>")
             out.write("".join(cells))
-        self._stream = out
+        if not count:
+            out.close()
+            return 0
+        super()._check_dimensions(first_row, first_col)
+        super()._check_dimensions(first_row + count - 1, first_col + n_cols - 1)
+        self._stream, self._stream_from = out, first_row
+        return count
 
     def _check_dimensions(self, row, col, ignore_row=False, ignore_col=False):
         if self._stream_from is not None and not ignore_row and row >= self._stream_from:

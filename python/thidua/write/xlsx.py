@@ -9,9 +9,11 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import xlsxwriter
+import xlsxwriter.exceptions
 
 from ..forms.contract import FORMULA_FILL, INPUT_FILL   # the form's colours are part of its contract
 
@@ -20,17 +22,44 @@ A4 = 9
 DATE_FORMAT = "dd/mm/yyyy"
 
 
-def new_workbook(buffer: io.BytesIO | None = None) -> tuple[xlsxwriter.Workbook, io.BytesIO]:
-    buffer = buffer or io.BytesIO()
-    wb = xlsxwriter.Workbook(buffer, {
-        "in_memory": True,
+def _options(**extra) -> dict:
+    return {
         "strings_to_formulas": False,   # "=1+1" typed by a user stays text
         "strings_to_urls": False,
         "strings_to_numbers": False,
         "default_date_format": DATE_FORMAT,
         "default_format_properties": {"font_name": FONT, "font_size": 12},
-    })
-    return wb, buffer
+        **extra,
+    }
+
+
+def new_workbook(buffer: io.BytesIO | None = None) -> tuple[xlsxwriter.Workbook, io.BytesIO]:
+    buffer = buffer or io.BytesIO()
+    return xlsxwriter.Workbook(buffer, _options(in_memory=True)), buffer
+
+
+@contextmanager
+def atomic_workbook(path: str | Path):
+    """A workbook written part by part through temporary files (large outputs: memory stays
+    flat) into a file next to `path`, renamed over it when closed without error."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".~thidua-", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        wb = xlsxwriter.Workbook(tmp, _options())
+        yield wb
+        try:
+            wb.close()
+        except xlsxwriter.exceptions.FileCreateError as exc:
+            raise OSError(str(exc)) from None
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
 
 
 def save_atomic(data: bytes, path: str | Path) -> Path:
