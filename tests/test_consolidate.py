@@ -245,6 +245,22 @@ def test_output_is_replaced_atomically(plan, inbox, consolidated, tmp_path, monk
     assert zipfile.is_zipfile(out) and sorted(p.name for p in tmp_path.iterdir()) == ["tong_hop.xlsx"]
 
 
+def test_a_table_longer_than_an_excel_sheet_is_a_clear_error_and_no_file(consolidated, tmp_path, monkeypatch):
+    result, _ = consolidated
+    import thidua.write.stream as S
+    real_init = S.StreamSheet.__init__
+
+    def small(self):                                  # sheets of 12 rows instead of 1,048,576
+        real_init(self)
+        self.xls_rowmax = 12
+    monkeypatch.setattr(S.StreamSheet, "__init__", small)
+    from thidua.errors import ThiduaError
+    with pytest.raises(ThiduaError) as err:
+        write_consolidation(result, tmp_path / "tong_hop.xlsx")
+    assert "giới hạn của một trang Excel" in err.value.message and "12 dòng" in err.value.message
+    assert list(tmp_path.iterdir()) == []
+
+
 # --- small, hand-made folders ----------------------------------------------------------------
 def _units(plan, issued, cluster="C01", kind="public"):
     return [p for p in issued if p.name.startswith(cluster + "_") and plan.unit(p.name.split("_")[1]).kind == kind]

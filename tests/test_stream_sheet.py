@@ -12,7 +12,7 @@ import python_calamine as pc
 
 from support.libreoffice import convert
 from thidua.consolidate.workbook import _Writer
-from thidua.write.stream import StreamSheet
+from thidua.write.stream import StreamSheet, TooManyRows
 from thidua.write.xlsx import Styles, new_workbook, save_atomic
 
 HEADERS = ["Mã", "Tên", "Số", "Ngày", "Ghi chú"]
@@ -103,3 +103,16 @@ def test_nothing_may_be_written_into_or_below_the_streamed_block(tmp_path):
         ws.stream_rows(20, 0, [["x"]], 1, [None], w.defaults)
     with pytest.raises(TypeError, match="StreamSheet"):
         w.table(wb.add_worksheet("Khác"), "tblKhac", 0, 0, ["A"], [["x"]], stream=True)
+
+
+def test_a_block_past_the_last_row_of_a_sheet_is_refused_not_written(tmp_path):
+    wb, _ = new_workbook()
+    w = _Writer(wb, Styles(wb))
+    ws = wb.add_worksheet("Bảng", StreamSheet)
+    ws.xls_rowmax = 8                                   # as if Excel's 1,048,576 rows were 8
+    with pytest.raises(TooManyRows) as err:
+        w.table(ws, "tblThu", 2, 0, HEADERS, iter(ROWS), stream=True)    # rows 4..9: one too many
+    assert err.value.sheet == "Bảng" and err.value.limit == 8
+    ws2 = wb.add_worksheet("Vừa", StreamSheet)
+    ws2.xls_rowmax = 9
+    assert w.table(ws2, "tblVua", 2, 0, HEADERS, iter(ROWS), stream=True) == 9

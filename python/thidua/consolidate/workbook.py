@@ -17,7 +17,8 @@ from pathlib import Path
 from .. import __version__
 from ..plan.model import KIND_LABELS, applies
 from ..read.workbook import cell_address
-from ..write.stream import StreamSheet
+from ..values import format_number_vi
+from ..write.stream import StreamSheet, TooManyRows
 from ..write.xlsx import FONT, Styles, atomic_workbook, setup_print
 from . import contract as K
 from .collect import INVENTORY_COLUMNS, KIND_LABELS as FILE_KINDS
@@ -187,11 +188,15 @@ def _sheet_name(text: str, used: set[str]) -> str:
 
 
 def write_consolidation(c, path: str | Path) -> Path:
+    from ..errors import ThiduaError
     try:
         with atomic_workbook(path) as wb:
             _write_sheets(wb, c)
+    except TooManyRows as exc:
+        raise ThiduaError(f"Không ghi được tệp kết quả '{path}': trang '{exc.sheet}' cần nhiều hơn "
+                          f"{format_number_vi(exc.limit)} dòng, giới hạn của một trang Excel. Hãy tổng hợp riêng "
+                          "từng cụm (tùy chọn --cluster).") from None
     except OSError as exc:
-        from ..errors import ThiduaError
         raise ThiduaError(f"Không ghi được tệp kết quả '{path}': {exc.strerror or exc}. Nếu tệp đang mở trong "
                           "Excel, hãy đóng lại rồi chạy lại; tệp cũ (nếu có) vẫn nguyên vẹn.") from None
     return Path(path)

@@ -46,6 +46,14 @@ def _text(v: str) -> str:
     return ">" + v
 
 
+class TooManyRows(ValueError):
+    """A streamed block that would run past the sheet's last row (Excel: 1,048,576)."""
+
+    def __init__(self, sheet: str, limit: int):
+        super().__init__(f"sheet {sheet}: more than {limit} rows")
+        self.sheet, self.limit = sheet, limit
+
+
 class StreamSheet(Worksheet):
     """An XlsxWriter worksheet (pass `worksheet_class=StreamSheet` to add_worksheet)."""
 
@@ -97,6 +105,9 @@ class StreamSheet(Worksheet):
         count = 0
         for i, values in enumerate(rows):
             count += 1
+            if first_row + i >= self.xls_rowmax:
+                out.close()
+                raise TooManyRows(self.name, self.xls_rowmax)
             n = str(first_row + i + 1)
             ht = height(values) if height else None
             cells = [f'<row r="{n}" ht="{ht:g}" customHeight="1">' if ht else f'<row r="{n}">']
