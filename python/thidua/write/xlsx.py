@@ -39,45 +39,42 @@ def new_workbook(buffer: io.BytesIO | None = None) -> tuple[xlsxwriter.Workbook,
 
 
 @contextmanager
-def atomic_workbook(path: str | Path):
-    """A workbook written part by part through temporary files (large outputs: memory stays
-    flat) into a file next to `path`, renamed over it when closed without error."""
+def _atomic_target(path: str | Path):
+    """A temporary file next to `path` to write; renamed over `path` (atomic on one filesystem)
+    when the block ends without error, removed otherwise."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".~thidua-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+@contextmanager
+def atomic_workbook(path: str | Path):
+    """A workbook written part by part through temporary files (large outputs: memory stays
+    flat) into a file next to `path`, renamed over it when closed without error."""
+    with _atomic_target(path) as tmp:
         wb = xlsxwriter.Workbook(tmp, _options())
         yield wb
         try:
             wb.close()
         except xlsxwriter.exceptions.FileCreateError as exc:
             raise OSError(str(exc)) from None
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def save_atomic(data: bytes, path: str | Path) -> Path:
-    """Write bytes next to the target, then rename over it (atomic on one filesystem)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~thidua-", suffix=path.suffix, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
+    """Write bytes next to the target, then rename over it."""
+    with _atomic_target(path) as tmp:
+        Path(tmp).write_bytes(data)
+    return Path(path)
 
 
 class Styles:
