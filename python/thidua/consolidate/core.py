@@ -4,7 +4,9 @@ workbook.write_consolidation turns into the workbook. The CLI and the Excel butt
 from __future__ import annotations
 
 import copy
+import gc
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -196,8 +198,23 @@ def run(inputs, plan: Plan, period_code: str, out: str | Path, clusters=None, *,
         check: bool = False) -> Consolidation:
     """Consolidate and write the workbook (atomically); the result carries timings."""
     from .workbook import write_consolidation
-    result = consolidate(inputs, plan, period_code, clusters, out=out, workers=workers, check=check)
-    t = time.perf_counter()
-    write_consolidation(result, out)
-    result.seconds["write"] = time.perf_counter() - t
+    with _collector_paused():
+        result = consolidate(inputs, plan, period_code, clusters, out=out, workers=workers, check=check)
+        t = time.perf_counter()
+        write_consolidation(result, out)
+        result.seconds["write"] = time.perf_counter() - t
     return result
+
+
+@contextmanager
+def _collector_paused():
+    """A consolidation builds millions of objects that live until it ends and makes almost no
+    cyclic garbage; Python's cycle collector would walk them again and again (about a fifth of
+    the computing time at 8,000 forms). Reference counting still frees everything as usual."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
