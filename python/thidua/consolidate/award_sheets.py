@@ -72,3 +72,5 @@ def write_member_inputs(wb, w, c, sheet_name) -> None:
                 yield from K.member_rows(rec)
 
     w.table(ws, K.MEMBERS_TABLE, 3, 0, K.member_headers(), rows(), stream=True)
+    ws.freeze_panes(4, 1)
+    setup_print(ws, landscape=True, header_row=3, title="Số liệu gốc thành viên")
