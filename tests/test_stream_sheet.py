@@ -41,9 +41,9 @@ def write(path, stream: bool):
 
 
 def cells(path):
-    """Value, number format, bold, wrap of every cell; column B's text without its value (openpyxl
-    undoes Excel's _xHHHH_ escapes in shared strings but not in inline ones; calamine, Excel and
-    LibreOffice undo both: the text itself is compared through calamine below)."""
+    """Value, number format, bold, wrap of every cell; column B's text without its value: openpyxl
+    undoes the file format's _xHHHH_ escapes only in part (in shared strings "_x005F_", in inline
+    strings none), calamine and LibreOffice undo them all; the text is compared through those."""
     ws = openpyxl.load_workbook(path)["Bảng"]
     return [[(c.value if c.column != 2 or c.row < 4 else type(c.value), c.number_format, c.font.b,
               c.alignment.wrap_text) for c in row]
