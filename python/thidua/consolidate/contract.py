@@ -8,7 +8,7 @@ the forms directly does.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 from .records import UnitRecord
 
@@ -118,10 +118,6 @@ def raw_value(v):
     if isinstance(v, (time, timedelta)):
         return str(v)
     return str(v)
-
-
-def is_datetime_with_time(v) -> bool:
-    return isinstance(v, datetime) and v.time() != datetime.min.time()
 
 
 def member_headers() -> list[str]:

@@ -18,7 +18,7 @@ from .. import __version__
 from ..plan.model import KIND_LABELS, applies
 from ..read.workbook import cell_address
 from ..values import format_number_vi
-from ..write.stream import StreamSheet, TooManyRows
+from ..write.stream import StreamSheet, TooManyRows, has_time
 from ..write.xlsx import FONT, Styles, atomic_workbook, setup_print
 from . import contract as K
 from .collect import INVENTORY_COLUMNS, KIND_LABELS as FILE_KINDS
@@ -61,33 +61,35 @@ class _Writer:
         self.widths: dict[str, dict[int, float]] = {}
         self.line = wb.add_format({"font_name": FONT, "font_size": 12, "text_wrap": True, "valign": "top"})
         self.heading = wb.add_format({"font_name": FONT, "font_size": 12, "bold": True})
-        # value()'s choice of format by type, for streamed tables
+        # the format a value's type gets when its column has none (value() and streamed tables)
         self.defaults = {"number": self.num, "text": self.cell, "bool": self.cell, "date": self.date,
                          "datetime": self.stamp}
 
     def value(self, ws, r: int, c: int, v, fmt=None) -> None:
-        """One cell by type; text always as text (a unit name "=1+1" stays text)."""
+        """One cell by type; text always as text (a unit name "=1+1" stays text). Without `fmt`
+        the type picks its format from `defaults` (the streamed tables use the same)."""
+        d = self.defaults
         t = type(v)
         if t is float or t is int:
-            ws.write_number(r, c, v, fmt or self.num)
+            ws.write_number(r, c, v, fmt or d["number"])
             return
         if t is str and v:
-            ws.write_string(r, c, v, fmt or self.cell)
+            ws.write_string(r, c, v, fmt or d["text"])
             return
         if v is None or v == "":
             return                       # nothing written: the table style frames empty cells
         if isinstance(v, Formula):
-            ws.write_formula(r, c, v.text, fmt or self.num, "" if v.value is None else v.value)
+            ws.write_formula(r, c, v.text, fmt or d["number"], "" if v.value is None else v.value)
         elif isinstance(v, bool):
-            ws.write_boolean(r, c, v, fmt or self.cell)
+            ws.write_boolean(r, c, v, fmt or d["bool"])
         elif isinstance(v, (int, float)):
-            ws.write_number(r, c, v, fmt or self.num)
+            ws.write_number(r, c, v, fmt or d["number"])
         elif isinstance(v, datetime):
-            ws.write_datetime(r, c, v, fmt or (self.stamp if K.is_datetime_with_time(v) else self.date))
+            ws.write_datetime(r, c, v, fmt or d["datetime" if has_time(v) else "date"])
         elif isinstance(v, date):
-            ws.write_datetime(r, c, datetime(v.year, v.month, v.day), fmt or self.date)
+            ws.write_datetime(r, c, datetime(v.year, v.month, v.day), fmt or d["date"])
         else:
-            ws.write_string(r, c, str(v), fmt or self.cell)
+            ws.write_string(r, c, str(v), fmt or d["text"])
 
     # -- layout: column widths are declared once per sheet; wrapped rows get an explicit height
     # (LibreOffice does not grow rows to fit wrapped text on load; Excel keeps explicit heights)

@@ -25,10 +25,13 @@ from xlsxwriter.utility import xl_col_to_name, xl_range
 from xlsxwriter.worksheet import Worksheet
 
 STRING_MAX = 32767                     # Excel's limit for one cell's text
-_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
-_PLAIN_NOT = re.compile(r"^\s|\s$|[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")   # text needing _text()
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
-_LITERAL_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
+_CONTROL_CHARS = r"\x00-\x08\x0b-\x1f"        # escaped as _xHHHH_ (XlsxWriter's set: tab and newline stay)
+_LITERAL = r"_x[0-9a-fA-F]{4}_"                  # text that looks like an escape: its "_" is escaped
+_ESCAPE = rf"[&<>{_CONTROL_CHARS}\ufffe\uffff]|{_LITERAL}"
+_NEEDS_ESCAPE = re.compile(_ESCAPE)
+_NOT_PLAIN = re.compile(rf"^\s|\s$|{_ESCAPE}")   # text that _text() must treat (escapes or edge spaces)
+_CONTROL = re.compile(f"[{_CONTROL_CHARS}]")
+_LITERAL_ESCAPE = re.compile(f"({_LITERAL})")
 
 
 def _text(v: str) -> str:
@@ -36,7 +39,7 @@ def _text(v: str) -> str:
     (and for literal "_xHHHH_" text, so it reads back unchanged)."""
     if len(v) > STRING_MAX:
         v = v[:STRING_MAX]
-    if _ESCAPE.search(v):
+    if _NEEDS_ESCAPE.search(v):
         v = _LITERAL_ESCAPE.sub(r"_x005F\1", v)
         v = _CONTROL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", v)
         v = v.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
@@ -44,6 +47,11 @@ def _text(v: str) -> str:
     if v[0].isspace() or v[-1].isspace():
         return f' xml:space="preserve">{v}'
     return ">" + v
+
+
+def has_time(v: datetime) -> bool:
+    """A datetime with a time of day (written with a time format; a bare date without one)."""
+    return v.time() != datetime.min.time()
 
 
 class TooManyRows(ValueError):
@@ -84,22 +92,19 @@ class StreamSheet(Worksheet):
         value as its text. `formats[j]` is column j's cell format; where it is None the value's
         type picks one of `defaults` ("number", "text", "date", "datetime", "bool").
         `height(values)` gives a row's height in points (None: the default)."""
-        if self._stream is not None or self._stream_from is not None:
+        if self._stream_from is not None:
             raise RuntimeError("StreamSheet: one streamed block per sheet")
         letters = [xl_col_to_name(first_col + j) for j in range(n_cols)]
 
         def style(fmt) -> str:
             return f' s="{fmt._get_xf_index()}"' if fmt is not None else ""
 
-        by_type = {k: style(f) for k, f in defaults.items()}
         col_fmt = [style(formats[j]) if j < len(formats) and formats[j] is not None else None for j in range(n_cols)]
-        s_num = [s if s is not None else by_type.get("number", "") for s in col_fmt]
-        s_text = [s if s is not None else by_type.get("text", "") for s in col_fmt]
-        s_bool = [s if s is not None else by_type.get("bool", "") for s in col_fmt]
-        s_date = [s if s is not None else by_type.get("date", "") for s in col_fmt]
-        s_stamp = [s if s is not None else by_type.get("datetime", "") for s in col_fmt]
+        by_kind = {kind: [c if c is not None else style(defaults.get(kind)) for c in col_fmt]
+                   for kind in ("number", "text", "bool", "date", "datetime")}
+        s_num, s_text, s_bool, s_date, s_stamp = by_kind.values()
         convert = self._convert_date_time
-        plain_not = _PLAIN_NOT.search
+        not_plain = _NOT_PLAIN.search
 
         out = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="")
         count = 0
@@ -115,7 +120,7 @@ class StreamSheet(Worksheet):
                 t = type(v)
                 if t is str:
                     if v:
-                        body = _text(v) if len(v) > STRING_MAX or plain_not(v) else ">" + v
+                        body = _text(v) if len(v) > STRING_MAX or not_plain(v) else ">" + v
                         cells.append(f'<c r="{letters[j]}{n}"{s_text[j]} t="inlineStr"><is><t{body}</t></is></c>')
                 elif t is int or t is float:
                     if math.isfinite(v):
@@ -127,7 +132,7 @@ class StreamSheet(Worksheet):
                 elif t is bool:
                     cells.append(f'<c r="{letters[j]}{n}"{s_bool[j]} t="b"><v>{int(v)}</v></c>')
                 elif isinstance(v, datetime):
-                    s = s_stamp[j] if (v.hour or v.minute or v.second or v.microsecond) else s_date[j]
+                    s = s_stamp[j] if has_time(v) else s_date[j]
                     cells.append(f'<c r="{letters[j]}{n}"{s}><v>{convert(v):.16G}</v></c>')
                 elif isinstance(v, date):
                     cells.append(f'<c r="{letters[j]}{n}"{s_date[j]}><v>{convert(datetime(v.year, v.month, v.day)):.16G}</v></c>')
