@@ -4,21 +4,58 @@ A CĐCS PC has the form but not the plan workbook; the Kiểm tra / Chấm đi�
 fields, targets, checks, score sheet and thresholds. The issued form carries them (this one
 unit and its cluster only) in its hidden meta table, with a digest so an edit is noticed.
 Consolidation never uses this copy: it reads the plan workbook (recompute, never trust).
+
+The digest is a plain sha256 a unit can recompute, so the copy is untrusted input: it is read
+back through the same validation as the plan workbook (`read.plan_from_rows`), after checks of
+its JSON shape (types, sizes), and any content gives a Plan or a ThiduaError, nothing else.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, fields as dc_fields
+import re
+from dataclasses import asdict
 from datetime import date
 
-from .model import (Check, Cluster, Criterion, CriteriaGroup, Field, Period, Plan, PlanInfo, Rating,
-                    Target, Title, TitleCondition, Unit)
+from ..errors import DefinitionProblem, PlanDefinitionError, ThiduaError
+from ..values import INVALID, Parsed, format_number_vi
+from . import schema as S
+from .model import Plan
+from .read import INFO_KEYS, plan_from_rows
 
-_PARTS = {"clusters": Cluster, "units": Unit, "periods": Period, "fields": Field, "targets": Target,
-          "groups": CriteriaGroup, "criteria": Criterion, "ratings": Rating, "checks": Check,
-          "titles": Title, "conditions": TitleCondition}
+# JSON part -> the plan table it copies (row keys are the table's column keys).
+_PARTS = {"clusters": S.CLUSTERS, "units": S.UNITS, "periods": S.PERIODS, "fields": S.FIELDS,
+          "targets": S.TARGETS, "groups": S.GROUPS, "criteria": S.CRITERIA, "ratings": S.RATINGS,
+          "checks": S.CHECKS, "titles": S.TITLES, "conditions": S.CONDITIONS}
 CHUNK = 30000                     # an Excel cell holds at most 32,767 characters
+# A real copy is 30–60 KB; these bound the work an edited one can cause.
+MAX_JSON_CHARS = 4_000_000        # ~130 meta cells; 60 times the real size
+MAX_ROWS = 5_000                  # rows of one table (the copy has one unit; a plan ~30 fields, ~40 targets)
+MAX_PROBLEMS_SHOWN = 20           # the message lists this many; the error keeps them all
+_TOO_LONG = f"dài quá {format_number_vi(MAX_JSON_CHARS)} ký tự"
+SOURCE = "(kế hoạch kèm biểu mẫu)"
+SHEET = "kế hoạch kèm biểu mẫu"
+ADVICE = ("Đơn vị hãy nhập số liệu vào biểu mẫu gốc đã được phát; cán bộ cụm, ngành kiểm tra biểu mẫu này "
+          "bằng lệnh 'thidua check' kèm '--plan' (tệp kế hoạch thi đua).")
+
+
+class EmbeddedPlanError(PlanDefinitionError):
+    """The plan copy a form carries cannot be used (edited, truncated, or not ours)."""
+    code = "embedded_plan"
+
+    def __init__(self, problems: list[DefinitionProblem] = (), reason: str | None = None):
+        super().__init__(list(problems), SOURCE)
+        if reason is None:
+            shown = [f"  - {p}" for p in self.problems[:MAX_PROBLEMS_SHOWN]]
+            if len(self.problems) > MAX_PROBLEMS_SHOWN:
+                shown.append(f"  - … và {len(self.problems) - MAX_PROBLEMS_SHOWN} lỗi khác")
+            reason = f"có {len(self.problems)} lỗi:\n" + "\n".join(shown)
+        self.message = f"Bản quy định kế hoạch lưu trong biểu mẫu không dùng được. {ADVICE}\nBản này {reason}"
+        self.args = (self.message,)
+
+
+def _sheet(spec: S.TableSpec) -> str:
+    return f"{SHEET} – {spec.sheet}"
 
 
 _BASE: dict[int, tuple[Plan, dict]] = {}
@@ -53,11 +90,84 @@ def chunks(text: str) -> list[str]:
 
 
 def plan_from_json(text: str) -> Plan:
-    data = json.loads(text)
-    parts = {k: tuple(_build(cls, row) for row in data.get(k, [])) for k, cls in _PARTS.items()}
-    plan = Plan(info=_build(PlanInfo, data["info"]), **parts, source="(kế hoạch kèm biểu mẫu)")
-    plan.__dict__["fingerprint"] = data["fingerprint"]   # the whole plan's identity, not this excerpt's
+    """The plan a form carries, validated like a plan workbook; EmbeddedPlanError otherwise."""
+    if not isinstance(text, str) or len(text) > MAX_JSON_CHARS:
+        raise EmbeddedPlanError(reason=_TOO_LONG)
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError, MemoryError):
+        raise EmbeddedPlanError(reason="bị hỏng (không đọc được dữ liệu JSON)") from None
+    if not isinstance(data, dict):
+        raise EmbeddedPlanError(reason="bị hỏng (không phải bản ghi kế hoạch)")
+    problems: list[DefinitionProblem] = []
+    tables = {spec.name: _rows(data.get(part), spec, problems) for part, spec in _PARTS.items()}
+    tables[S.PLAN_INFO.name] = _info_rows(data.get("info"), problems)
+    fingerprint = data.get("fingerprint")
+    if not (isinstance(fingerprint, str) and re.fullmatch(r"[0-9a-f]{16,64}", fingerprint)):
+        problems.append(DefinitionProblem(_sheet(S.PLAN_INFO), None, None,
+                                          "thiếu hoặc sai dấu nhận dạng kế hoạch (fingerprint)"))
+    try:
+        plan = plan_from_rows(tables, problems, SOURCE, sheet_of=_sheet, excerpt=True)
+    except PlanDefinitionError as exc:
+        raise EmbeddedPlanError(exc.problems) from None
+    plan.__dict__["fingerprint"] = fingerprint   # the whole plan's identity, not this excerpt's
     return plan
+
+
+def _rows(rows, spec: S.TableSpec, problems: list[DefinitionProblem]) -> list:
+    """A JSON list of objects -> the raw rows plan_from_rows types, JSON types checked first."""
+    sheet = _sheet(spec)
+    if not isinstance(rows, list) or len(rows) > MAX_ROWS:
+        problems.append(DefinitionProblem(sheet, None, None, "thiếu bảng này" if rows is None else
+                                          f"cần danh sách không quá {format_number_vi(MAX_ROWS)} dòng"))
+        return []
+    out = []
+    for i, row in enumerate(rows, start=1):
+        if isinstance(row, dict):
+            out.append((i, sheet, {c.key: _value(c.kind, row.get(c.key), c.choices) for c in spec.columns}))
+        else:
+            problems.append(DefinitionProblem(sheet, i, None, "dòng này không phải bản ghi"))
+    return out
+
+
+def _info_rows(info, problems: list[DefinitionProblem]) -> list:
+    """The JSON of PlanInfo -> rows of tblPlanInfo (key, value), in the table's order."""
+    sheet = _sheet(S.PLAN_INFO)
+    if not isinstance(info, dict):
+        problems.append(DefinitionProblem(sheet, None, None, "thiếu thông tin kế hoạch"))
+        return []
+    return [(i, sheet, {"key": key, "value": _value(kind, info.get(attr))})
+            for i, (attr, (key, kind, *_)) in enumerate(INFO_KEYS.items(), start=1) if attr in info]
+
+
+_WANTED = {"number": "một số", "int": "một số", "percent": "một số", "yes_no": "true hoặc false",
+           "date": "ngày dạng chữ năm-tháng-ngày"}
+
+
+def _value(kind: str, v, choices: dict | None = None):
+    """A JSON value as a raw cell value, or a refused Parsed when its JSON type is wrong (a string
+    where a number belongs, a list where text belongs...); choices travel as codes, cells as labels."""
+    if v is None:
+        return None
+    if kind in ("number", "int", "percent"):
+        ok = isinstance(v, (int, float)) and not isinstance(v, bool)
+    else:
+        ok = isinstance(v, bool) if kind == "yes_no" else isinstance(v, str)
+    if not ok:
+        return Parsed(INVALID, None, v, f"cần {_WANTED.get(kind, 'chữ')}, không phải {_json_type(v)}")
+    if isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > 64:
+        return Parsed(INVALID, None, v, "số quá lớn")          # float() of it would overflow
+    if choices and v in choices.values():
+        return S.label_of(choices, v)
+    return v
+
+
+def _json_type(v) -> str:
+    for types, name in ((bool, "true/false"), ((int, float), "số"), (str, "chữ"), (list, "danh sách"),
+                        (dict, "bản ghi")):
+        if isinstance(v, types):
+            return name
+    return type(v).__name__
 
 
 def _iso(x):
@@ -66,19 +176,8 @@ def _iso(x):
     raise TypeError(type(x))
 
 
-def _build(cls, row: dict):
-    kwargs = {}
-    for f in dc_fields(cls):
-        if f.name not in row:
-            continue
-        v = row[f.name]
-        if isinstance(v, str) and "date" in str(f.type) and len(v) == 10 and v[4] == "-":
-            v = date.fromisoformat(v)
-        kwargs[f.name] = v
-    return cls(**kwargs)
-
-
 META_PREFIX, META_DIGEST = "plan_json_", "plan_json_digest"
+_PART_KEY = re.compile(re.escape(META_PREFIX) + r"([0-9]{1,6})")
 
 
 def meta_entries(plan: Plan, unit_code: str) -> dict[str, str]:
@@ -90,11 +189,14 @@ def meta_entries(plan: Plan, unit_code: str) -> dict[str, str]:
 
 
 def plan_from_form_meta(meta: dict[str, str]) -> Plan:
-    """The plan a form carries; a Vietnamese ThiduaError when it is missing or was edited."""
-    from ..errors import ThiduaError
-    parts = sorted((int(k[len(META_PREFIX):]), v) for k, v in meta.items()
-                   if k.startswith(META_PREFIX) and k[len(META_PREFIX):].isdigit())
-    text = "".join(v for _, v in parts)
+    """The plan a form carries; a Vietnamese ThiduaError (never another exception) when it is
+    missing, was edited, or does not validate."""
+    parts = [(int(m.group(1)), v) for k, v in meta.items() if isinstance(k, str) and (m := _PART_KEY.fullmatch(k))]
+    if any(not isinstance(v, str) for _, v in parts):
+        raise EmbeddedPlanError(reason="bị hỏng (ô lưu quy định không phải chữ)")
+    if sum(len(v) for _, v in parts) > MAX_JSON_CHARS:
+        raise EmbeddedPlanError(reason=_TOO_LONG)
+    text = "".join(v for _, v in sorted(parts))
     if not text:
         raise ThiduaError("Biểu mẫu này không kèm quy định của kế hoạch thi đua nên chưa kiểm tra được. "
                           "Hãy dùng biểu mẫu mới được phát, hoặc kiểm tra bằng lệnh 'thidua check' có tệp kế hoạch.")

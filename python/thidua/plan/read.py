@@ -1,16 +1,19 @@
 """Read the plan workbook into a `Plan`, collecting every definition error (sheet, row, column).
 
 Like pyxform: the domain expert's spreadsheet is the source; mistakes are reported all at once,
-located, in Vietnamese, and nothing half-read is returned.
+located, in Vietnamese, and nothing half-read is returned. `plan_from_rows` is the one validation
+of a plan: the workbook's tables and the copy of the plan a form carries (plan/embed.py) both
+go through it.
 """
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Callable
 
 from ..errors import DefinitionProblem, PlanDefinitionError
 from ..read.workbook import Table, open_workbook
-from ..values import parse_date, parse_number, parse_text, parse_yes_no
+from ..values import Parsed, format_number_vi, parse_date, parse_number, parse_text, parse_yes_no
 from . import schema
 from .expr import FormulaError, parse_formula
 from .model import (Check, Cluster, Criterion, CriteriaGroup, Field, Period, Plan, PlanInfo, Rating,
@@ -20,47 +23,53 @@ CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 FIELD_CODE_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
 PERIOD_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9\-]*$")
 NUMERIC_TYPES = {"number", "integer", "percent", "formula"}
+# Counts, money (đồng) and points stay far below this; it keeps sums and ratios finite.
+MAX_NUMBER = 1e15
+# Labels, help and cited sources are a sentence or a paragraph (the sample's longest: ~150);
+# every text must also fit the copy of the plan a form carries.
+MAX_TEXT = 4000
+
+# The rows of tblPlanInfo: PlanInfo attribute -> (key in the table, kind, required, smallest, largest).
+INFO_KEYS = {
+    "plan_id": ("ma_ke_hoach", "text", True, None, None),
+    "version": ("phien_ban", "int", True, 1, None),
+    "year": ("nam", "int", True, 1900, 2100),
+    "issuer": ("don_vi", "text", True, None, None),
+    "title": ("ten_ke_hoach", "text", True, None, None),
+    "issued_on": ("ngay_ban_hanh", "date", False, None, None),
+    "min_months_active": ("so_thang_toi_thieu", "int", False, 0, 120),
+    "min_months_after_merger": ("so_thang_sau_sap_nhap", "int", False, 0, 120),
+}
+
+Rows = list  # [(row, sheet, {column key: value})]
 
 
 class _Reader:
-    def __init__(self, path: Path):
-        self.path = path
-        self.problems: list[DefinitionProblem] = []
+    def __init__(self, problems: list[DefinitionProblem], sheet_of: Callable[[schema.TableSpec], str]):
+        self.problems = problems
+        self.sheet_of = sheet_of          # where a problem of a whole table is reported
+        self.refused: set[tuple] = set()  # cells whose value was refused: later rules see them blank
 
     def problem(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
-        self.problems.append(DefinitionProblem(sheet, row, column, message))
+        if (sheet, row, column) not in self.refused:   # "needs a value" after "invalid" only misleads
+            self.problems.append(DefinitionProblem(sheet, row, column, message))
 
-    # --- one table into dicts of typed values ----------------------------------------------
-    def rows(self, wb, spec: schema.TableSpec) -> list[tuple[int, str, dict]]:
-        """[(excel_row, sheet, {key: value})] for the non-blank rows of a plan table."""
-        table: Table | None = wb.table(spec.name)
-        if table is None:
-            self.problem(spec.sheet, None, None,
-                         f"không tìm thấy bảng '{spec.name}'. Đừng xóa hoặc đổi tên bảng (Table) này; "
-                         "nếu đã lỡ xóa, hãy lấy lại mẫu kế hoạch bằng lệnh 'thidua plan new'.")
-            return []
-        missing = [c.header for c in spec.columns if table.column(c.header) is None]
-        for header in missing:
-            self.problem(table.sheet, table.first_row, header,
-                         f"bảng '{spec.name}' thiếu cột '{header}'. Đừng đổi tên tiêu đề cột.")
-        if missing:
-            return []
-        out = []
-        index = {c.header: table.column(c.header) for c in spec.columns}
-        for i, raw_row in enumerate(table.rows):
-            if all(v in (None, "") or (isinstance(v, str) and not v.strip()) for v in raw_row):
-                continue
-            excel_row = table.first_row + i + 1
-            values = {}
-            for col in spec.columns:
-                values[col.key] = self.cell(table.sheet, excel_row, col, raw_row[index[col.header]])
-            out.append((excel_row, table.sheet, values))
+    def refuse(self, sheet: str, row: int | None, column: str, message: str) -> None:
+        self.problem(sheet, row, column, message)
+        self.refused.add((sheet, row, column))
+
+    def typed(self, spec: schema.TableSpec, rows: Rows) -> Rows:
+        """Raw values -> typed values, cell by cell; then codes must be unique."""
+        out = [(row, sheet, {c.key: self.cell(sheet, row, c, raw.get(c.key)) for c in spec.columns})
+               for row, sheet, raw in rows]
         self.check_unique(out, spec)
         return out
 
-    def cell(self, sheet: str, row: int, col: schema.Column, raw):
+    def cell(self, sheet: str, row: int | None, col: schema.Column, raw):
         kind = col.kind
-        if kind in ("number", "int", "percent"):
+        if isinstance(raw, Parsed):       # already refused by its source (a JSON value of the wrong type)
+            parsed = raw
+        elif kind in ("number", "int", "percent"):
             parsed = parse_number(raw, integer=(kind == "int"), percent=(kind == "percent"))
         elif kind == "date":
             parsed = parse_date(raw)
@@ -69,38 +78,66 @@ class _Reader:
         else:
             parsed = parse_text(raw)
         if parsed.invalid:
-            self.problem(sheet, row, col.header, parsed.note or f"giá trị '{raw}' không hợp lệ")
+            self.refuse(sheet, row, col.header, parsed.note or f"giá trị '{raw}' không hợp lệ")
             return None
         if parsed.blank:
             if col.required:
                 self.problem(sheet, row, col.header, "ô này không được để trống")
             return None
         value = parsed.value
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > MAX_NUMBER:
+            self.refuse(sheet, row, col.header, f"số quá lớn; không quá {format_number_vi(MAX_NUMBER)}")
+            return None
+        if isinstance(value, str) and len(value) > MAX_TEXT:
+            self.refuse(sheet, row, col.header,
+                        f"nội dung dài {len(value)} ký tự, quá giới hạn {format_number_vi(MAX_TEXT)} ký tự")
+            return None
         if kind == "choice":
             key = _match_choice(value, col.choices)
             if key is None:
                 allowed = ", ".join(f"'{c}'" for c in dict.fromkeys(col.choices))
-                self.problem(sheet, row, col.header, f"'{value}' không hợp lệ; chọn một trong: {allowed}")
+                self.refuse(sheet, row, col.header, f"'{value}' không hợp lệ; chọn một trong: {allowed}")
                 return None
             return col.choices[key]
         if kind == "code" and not CODE_RE.match(value):
-            self.problem(sheet, row, col.header,
-                         f"mã '{value}' chỉ được gồm chữ không dấu, số, '_', '-', '.' và không có dấu cách")
+            self.refuse(sheet, row, col.header,
+                        f"mã '{value}' chỉ được gồm chữ không dấu, số, '_', '-', '.' và không có dấu cách")
             return None
         return value
 
-    def check_unique(self, rows, spec: schema.TableSpec) -> None:
+    def check_unique(self, rows: Rows, spec: schema.TableSpec) -> None:
         key = spec.columns[0]
         seen: dict[str, int] = {}
-        for excel_row, sheet, values in rows:
+        for row, sheet, values in rows:
             code = values.get(key.key)
             if code is None:
                 continue
             if code in seen:
-                self.problem(sheet, excel_row, key.header,
+                self.problem(sheet, row, key.header,
                              f"mã '{code}' bị trùng với dòng {seen[code]}; mỗi mã chỉ được dùng một lần")
             else:
-                seen[code] = excel_row
+                seen[code] = row
+
+
+def _table_rows(wb, spec: schema.TableSpec, problems: list[DefinitionProblem]) -> Rows:
+    """[(excel_row, sheet, {key: raw cell value})] for the non-blank rows of a plan table."""
+    table: Table | None = wb.table(spec.name)
+    if table is None:
+        problems.append(DefinitionProblem(
+            spec.sheet, None, None,
+            f"không tìm thấy bảng '{spec.name}'. Đừng xóa hoặc đổi tên bảng (Table) này; "
+            "nếu đã lỡ xóa, hãy lấy lại mẫu kế hoạch bằng lệnh 'thidua plan new'."))
+        return []
+    missing = [c.header for c in spec.columns if table.column(c.header) is None]
+    for header in missing:
+        problems.append(DefinitionProblem(table.sheet, table.first_row, header,
+                                          f"bảng '{spec.name}' thiếu cột '{header}'. Đừng đổi tên tiêu đề cột."))
+    if missing:
+        return []
+    index = {c.key: table.column(c.header) for c in spec.columns}
+    return [(table.first_row + i + 1, table.sheet, {k: raw_row[j] for k, j in index.items()})
+            for i, raw_row in enumerate(table.rows)
+            if not all(v in (None, "") or (isinstance(v, str) and not v.strip()) for v in raw_row)]
 
 
 def _match_choice(value, choices: dict):
@@ -115,60 +152,74 @@ def read_plan(path: str | Path) -> Plan:
     """Read and validate a plan workbook; raise PlanDefinitionError listing every mistake."""
     path = Path(path)
     wb = open_workbook(path)
-    r = _Reader(path)
-    S = schema
-    info = _read_info(r, r.rows(wb, S.PLAN_INFO))
-    clusters = [(row, sh, Cluster(**v)) for row, sh, v in r.rows(wb, S.CLUSTERS)]
-    units = [(row, sh, Unit(**{**v, "merged": bool(v["merged"]), "active": v["active"] is not False}))
-             for row, sh, v in r.rows(wb, S.UNITS)]
-    periods = [(row, sh, Period(**{**v, "peak": bool(v["peak"])})) for row, sh, v in r.rows(wb, S.PERIODS)]
-    fields = [(row, sh, Field(**{**v, "cumulative": bool(v["cumulative"])})) for row, sh, v in r.rows(wb, S.FIELDS)]
-    targets = [(row, sh, Target(**v)) for row, sh, v in r.rows(wb, S.TARGETS)]
-    groups = [(row, sh, CriteriaGroup(**v)) for row, sh, v in r.rows(wb, S.GROUPS)]
-    criteria = [(row, sh, Criterion(**v)) for row, sh, v in r.rows(wb, S.CRITERIA)]
-    ratings = [(row, sh, Rating(**{**v, "needs_floor": bool(v["needs_floor"])})) for row, sh, v in r.rows(wb, S.RATINGS)]
-    checks = [(row, sh, Check(**v)) for row, sh, v in r.rows(wb, S.CHECKS)]
-    titles = [(row, sh, Title(**v)) for row, sh, v in r.rows(wb, S.TITLES)]
-    conditions = [(row, sh, TitleCondition(**v)) for row, sh, v in r.rows(wb, S.CONDITIONS)]
+    problems: list[DefinitionProblem] = []
+    tables = {spec.name: _table_rows(wb, spec, problems) for spec in schema.PLAN_TABLES}
+    return plan_from_rows(tables, problems, str(path))
 
-    _check_links(r, clusters, units, periods, fields, targets, groups, criteria, ratings)
+
+def plan_from_rows(tables: dict[str, Rows], problems: list[DefinitionProblem], source: str, *,
+                   sheet_of: Callable[[schema.TableSpec], str] = lambda spec: spec.sheet,
+                   excerpt: bool = False) -> Plan:
+    """The one validation of a plan, whatever its source: raw values per table name, keyed by
+    column key, are typed cell by cell (kind, choices, codes, required, limits), codes checked
+    unique, then every cross-table rule runs. `problems` holds what the source already found;
+    `excerpt`: the units are one unit's excerpt (a form's copy), so a cluster leader may be absent.
+    Raises PlanDefinitionError listing every problem; nothing half-read is returned."""
+    r = _Reader(problems, sheet_of)
+    S = schema
+    rows = {spec.name: r.typed(spec, tables.get(spec.name, [])) for spec in S.PLAN_TABLES}
+
+    def table(spec):
+        return rows[spec.name]
+
+    info = _read_info(r, table(S.PLAN_INFO))
+    clusters = [(row, sh, Cluster(**v)) for row, sh, v in table(S.CLUSTERS)]
+    units = [(row, sh, Unit(**{**v, "merged": bool(v["merged"]), "active": v["active"] is not False}))
+             for row, sh, v in table(S.UNITS)]
+    periods = [(row, sh, Period(**{**v, "peak": bool(v["peak"])})) for row, sh, v in table(S.PERIODS)]
+    fields = [(row, sh, Field(**{**v, "cumulative": bool(v["cumulative"])})) for row, sh, v in table(S.FIELDS)]
+    targets = [(row, sh, Target(**v)) for row, sh, v in table(S.TARGETS)]
+    groups = [(row, sh, CriteriaGroup(**v)) for row, sh, v in table(S.GROUPS)]
+    criteria = [(row, sh, Criterion(**v)) for row, sh, v in table(S.CRITERIA)]
+    ratings = [(row, sh, Rating(**{**v, "needs_floor": bool(v["needs_floor"])})) for row, sh, v in table(S.RATINGS)]
+    checks = [(row, sh, Check(**v)) for row, sh, v in table(S.CHECKS)]
+    titles = [(row, sh, Title(**v)) for row, sh, v in table(S.TITLES)]
+    conditions = [(row, sh, TitleCondition(**v)) for row, sh, v in table(S.CONDITIONS)]
+
+    _check_links(r, clusters, units, periods, fields, targets, groups, criteria, ratings, excerpt)
     _check_rules(r, checks, {f.code: f for _, _, f in fields})
     _check_titles(r, titles, conditions, {x.code for _, _, x in ratings})
     if r.problems or info is None:
-        raise PlanDefinitionError(r.problems, str(path))
+        raise PlanDefinitionError(r.problems, source)
     strip = lambda items: tuple(x for _, _, x in items)  # noqa: E731
     return Plan(info, strip(clusters), strip(units), strip(periods), strip(fields), strip(targets),
                 strip(groups), strip(criteria), strip(ratings), strip(checks), strip(titles),
-                strip(conditions), source=str(path))
+                strip(conditions), source=source)
 
 
 def _read_info(r: _Reader, rows) -> PlanInfo | None:
     values = {v["key"]: (row, sh, v["value"]) for row, sh, v in rows if v.get("key")}
-    sheet = rows[0][1] if rows else schema.PLAN_INFO.sheet
-
-    def get(key, kind="text", required=True):
+    sheet = rows[0][1] if rows else r.sheet_of(schema.PLAN_INFO)
+    out = {}
+    for attr, (key, kind, required, low, high) in INFO_KEYS.items():
         if key not in values:
             if required:
                 r.problem(sheet, None, "Khóa", f"thiếu dòng có khóa '{key}'")
-            return None
+            continue
         row, sh, raw = values[key]
         parsed = {"int": lambda x: parse_number(x, integer=True), "date": parse_date}.get(kind, parse_text)(raw)
         if parsed.invalid or (parsed.blank and required):
             r.problem(sh, row, "Giá trị", parsed.note or f"khóa '{key}' cần có giá trị")
-            return None
-        return parsed.value
-
-    plan_id, version, year = get("ma_ke_hoach"), get("phien_ban", "int"), get("nam", "int")
-    issuer, title = get("don_vi"), get("ten_ke_hoach")
-    issued_on = get("ngay_ban_hanh", "date", required=False)
-    min_months = get("so_thang_toi_thieu", "int", required=False) or 0
-    min_merge = get("so_thang_sau_sap_nhap", "int", required=False) or 0
-    if None in (plan_id, version, year, issuer, title):
+        elif parsed.ok and ((low is not None and parsed.value < low) or (high is not None and parsed.value > high)):
+            r.problem(sh, row, "Giá trị", f"khóa '{key}' cần giá trị từ {low}" + (f" đến {high}" if high else ""))
+        elif parsed.ok:
+            out[attr] = parsed.value
+    if any(INFO_KEYS[a][2] and a not in out for a in INFO_KEYS):
         return None
-    return PlanInfo(plan_id, version, year, issuer, title, issued_on, min_months, min_merge)
+    return PlanInfo(**out)
 
 
-def _check_links(r, clusters, units, periods, fields, targets, groups, criteria, ratings) -> None:
+def _check_links(r, clusters, units, periods, fields, targets, groups, criteria, ratings, excerpt=False) -> None:
     S = schema
     cluster_codes = {c.code for _, _, c in clusters}
     unit_by_code = {u.code: u for _, _, u in units}
@@ -176,7 +227,7 @@ def _check_links(r, clusters, units, periods, fields, targets, groups, criteria,
         if u.cluster is not None and u.cluster not in cluster_codes:
             r.problem(sh, row, "Mã cụm", f"cụm '{u.cluster}' không có trong bảng Cụm thi đua")
     for row, sh, c in clusters:
-        if c.leader:
+        if c.leader and (c.leader in unit_by_code or not excerpt):   # a form's copy lists its own unit only
             leader = unit_by_code.get(c.leader)
             if leader is None:
                 r.problem(sh, row, "Đơn vị trưởng cụm", f"đơn vị '{c.leader}' không có trong danh sách đơn vị")
@@ -263,13 +314,13 @@ def _check_links(r, clusters, units, periods, fields, targets, groups, criteria,
             r.problem(sh, row, "Tỷ lệ tối đa", "tỷ lệ tối đa phải từ 0% đến 100%")
     for better, worse in zip(ranked, ranked[1:]):
         if better.min_score <= worse.min_score:
-            r.problem(S.RATINGS.sheet, None, "Điểm từ",
+            r.problem(r.sheet_of(S.RATINGS), None, "Điểm từ",
                       f"xếp loại '{better.code}' phải cần nhiều điểm hơn '{worse.code}'")
     if ranked and ranked[-1].min_score != 0:
-        r.problem(S.RATINGS.sheet, None, "Điểm từ",
+        r.problem(r.sheet_of(S.RATINGS), None, "Điểm từ",
                   f"xếp loại thấp nhất '{ranked[-1].code}' phải bắt đầu từ 0 điểm để mọi CĐCS đều được xếp loại")
-    if ratings and not ranked:
-        r.problem(S.RATINGS.sheet, None, None, "bảng xếp loại chưa có ngưỡng điểm hợp lệ")
+    if not ranked:                        # every unit must get a rating
+        r.problem(r.sheet_of(S.RATINGS), None, None, "bảng xếp loại chưa có ngưỡng điểm hợp lệ")
 
 
 def _check_rules(r, checks, field_by_code) -> None:

@@ -34,6 +34,8 @@ def target_verdict(comparator: str, value, minimum, stretch) -> str | None:
         return CHECK
     if not _is_number(value):
         return CHECK
+    if not _is_number(minimum) or (comparator == "range" and not _is_number(stretch)):
+        return None                  # a target without its number cannot be judged (plans refuse it)
     if comparator == ">=":
         return MET if value >= minimum - _EPS else NOT_MET
     if comparator == "<=":

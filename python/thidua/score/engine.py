@@ -7,7 +7,6 @@ Share caps on ratings apply across units, at consolidation, not here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 
 from ..forms.layout import expected_formula_values, layout_for
 from ..plan.model import Criterion, Plan, Unit
@@ -76,7 +75,9 @@ def criterion_points(plan: Plan, crit: Criterion, kind: str, derived: dict[str, 
     """Points a criterion earns from data, and why. (None, ...) for self-scored criteria."""
     if crit.method == "self":
         return None, "tự chấm"
-    t = plan.target_by_code[crit.target]
+    t = plan.target_by_code.get(crit.target or "")
+    if t is None:                       # a validated plan never gets here; still never raise
+        return 0.0, f"tiêu chí {crit.code} không gắn với chỉ tiêu nào của kế hoạch: 0 điểm"
     info = derived.get(t.field, {})
     value = info.get("value")
     verdict = info.get("verdict")
@@ -87,11 +88,13 @@ def criterion_points(plan: Plan, crit: Criterion, kind: str, derived: dict[str, 
             return crit.points, f"đạt chỉ tiêu {t.code}: {pts(crit.points)} điểm"
         return 0.0, f"chưa đạt chỉ tiêu {t.code}" if value is not None else f"chưa có số liệu cho {t.field}"
     # proportional: points × achievement (value / minimum), capped at the standard points
-    v = _num(value)
+    v, minimum = _num(value), _num(t.value)
     if v is None:
         return 0.0, f"chưa có số liệu cho {t.field}"
-    ratio = max(0.0, min(1.0, v / t.value))
-    shown = format_percent_vi(v / t.value, 1)
+    if minimum is None or minimum <= 0:  # refused by plan validation; never divide by it anyway
+        return 0.0, f"chỉ tiêu {t.code} không có giá trị lớn hơn 0 nên không chấm theo tỷ lệ được: 0 điểm"
+    ratio = max(0.0, min(1.0, v / minimum))
+    shown = format_percent_vi(v / minimum, 1)
     return round(crit.points * ratio, 2), f"đạt {shown} chỉ tiêu {t.code} → {pts(crit.points * ratio)}/{pts(crit.points)} điểm"
 
 
@@ -163,8 +166,8 @@ def eligibility(plan: Plan, unit: Unit | None) -> tuple[bool, str]:
         return True, ""
     start = unit.active_since
     years, month0 = divmod(start.month - 1 + need, 12)
-    reached = date(start.year + years, month0 + 1, min(start.day, 28))   # the day `need` months are done
-    if reached <= date(plan.info.year + 1, 1, 1):
+    reached = (start.year + years, month0 + 1, min(start.day, 28))   # the day `need` months are done
+    if reached <= (plan.info.year + 1, 1, 1):           # as tuples: no date past year 9999 to overflow
         return True, ""
     after = " sau sáp nhập" if unit.merged else ""
     return False, (f"hoạt động từ {start:%d/%m/%Y}, đến 31/12/{plan.info.year} chưa đủ {need} tháng{after} "
