@@ -105,14 +105,15 @@ def test_lock_file_missing_file_and_folder(issued, tmp_path):
 def test_file_locked_by_another_program(issued, monkeypatch):
     # On Windows a file open in Excel raises PermissionError (sharing violation); root on Linux
     # cannot be refused by permissions, so the OS refusal itself is simulated here.
-    real_open = open
+    import os
+    real_open = os.open
 
     def refusing_open(path, *args, **kwargs):
         if str(path) == str(issued[0]):
             raise PermissionError(13, "Permission denied")
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr("builtins.open", refusing_open)
+    monkeypatch.setattr(os, "open", refusing_open)
     p = _problem(issued[0])
     assert p.code == "locked" and "đang mở trong Excel" in p.message
 
@@ -136,12 +137,15 @@ def test_cli_read_reports_each_bad_file_without_traceback(issued, plan_path, tmp
     bad.write_bytes(b"PK\x03\x04garbage")
     good = tmp_path / "tot.xlsx"
     shutil.copy(issued[0], good)
-    code = main(["read", str(good), str(bad), str(plan_path), str(tmp_path / "khong-co.xlsx")])
+    code = main(["read", str(good), str(bad), str(plan_path)])
     out, err = capsys.readouterr()
     assert code == 1
     assert "Traceback" not in out + err
     assert "✓ " + str(good) in out
-    assert out.count("✗") == 3
+    assert out.count("✗") == 2
+    assert main(["read", str(good), str(tmp_path / "khong-co.xlsx")]) == 2      # a missing path: user error
+    out, err = capsys.readouterr()
+    assert "Không tìm thấy" in err and "khong-co.xlsx" in err and not out
     assert main(["read", "--json", str(good)]) == 0
     import json
     data = json.loads(capsys.readouterr().out)

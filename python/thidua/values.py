@@ -9,6 +9,7 @@ Excel buttons import this on every click.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -35,18 +36,46 @@ class Parsed:
         return self.status == INVALID
 
 
+# --- text as people type it -------------------------------------------------------------------
+# Unikey's "Unicode tổ hợp" and macOS type "Có" as C + o + combining acute (NFD); copy-paste brings
+# non-breaking and zero-width spaces. Every text the tool compares is folded the same way first.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_SPACES = re.compile(r"\s+")
+
+
+def nfc(text: str) -> str:
+    """Composed Unicode (NFC); ASCII, the usual case, returns at once."""
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+def fold(text) -> str:
+    """NFC, invisible characters dropped, any run of whitespace (NBSP, tabs, line breaks) one space,
+    trimmed: the form in which two texts are compared."""
+    if text is None:
+        return ""
+    text = str(text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    return _SPACES.sub(" ", text).strip()
+
+
+def fold_key(text) -> str:
+    """fold() and case-insensitive: "  CÓ " and "có" (decomposed) give the same key."""
+    return fold(text).casefold()
+
+
 def _blank(raw) -> Parsed:
     return Parsed(BLANK, None, raw)
 
 
 def _is_blank(raw) -> bool:
-    return raw is None or (isinstance(raw, str) and not raw.strip())
+    return raw is None or (isinstance(raw, str) and not fold(raw))
 
 
 def _shown(raw) -> str:
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
-    return str(raw).strip() if isinstance(raw, str) else str(raw)
+    return nfc(raw.strip()) if isinstance(raw, str) else str(raw)
 
 
 # --- numbers ----------------------------------------------------------------------------------
@@ -88,7 +117,7 @@ def parse_number(raw, *, integer: bool = False, percent: bool = False) -> Parsed
         return Parsed(INVALID, None, raw, "ô này cần một số nhưng đang là ngày tháng; hãy nhập số")
     if _is_blank(raw):
         return _blank(raw)
-    text = str(raw).strip().replace("\u00a0", " ")
+    text = fold(raw)
     if text.startswith("="):
         return Parsed(INVALID, None, raw, f"'{text}' là chữ bắt đầu bằng '=', không phải số; hãy nhập số")
     m = _NUMBER_RE.match(text)
@@ -148,7 +177,7 @@ def parse_date(raw) -> Parsed:
         return Parsed(INVALID, None, raw, f"'{_shown(raw)}' không phải ngày; nhập dạng ngày/tháng/năm, ví dụ 15/03/2026")
     if _is_blank(raw):
         return _blank(raw)
-    text = str(raw).strip()
+    text = fold(raw)
     m = _DMY_RE.match(text)
     y = mo = d = None
     if m:
@@ -180,7 +209,7 @@ def parse_yes_no(raw) -> Parsed:
         return Parsed(OK, bool(raw), raw)
     if _is_blank(raw):
         return _blank(raw)
-    text = str(raw).strip().casefold()
+    text = fold_key(raw)
     if text in _YES:
         return Parsed(OK, True, raw)
     if text in _NO:

@@ -1,17 +1,21 @@
 """Open any workbook and hand out its Excel Tables, whatever sheet or row they sit on.
 
-python-calamine reads (fast, cached values only, never runs macros); openpyxl is the fallback
-when calamine cannot parse a file. Every way a file can be unusable becomes one FileProblem
-with a Vietnamese message; no library exception leaves this module.
+Every file goes through read.preflight first (limits, references, no DOCTYPE), then
+python-calamine reads the repacked parts (fast, cached values only, never runs macros). Every
+way a file can be unusable becomes one FileProblem with a Vietnamese message; no library
+exception leaves this module. Text is handed out in composed Unicode (NFC).
 """
 from __future__ import annotations
 
 import io
-import zipfile
-from dataclasses import dataclass
+import os
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import FileProblem
+from ..values import fold, format_number_vi, nfc
+from .preflight import MAX_FILE_BYTES, Package, preflight
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -31,20 +35,29 @@ def cell_address(row: int, col: int) -> str:
     return f"{column_letter(col)}{row + 1}"
 
 
+# Rows typed directly under a list table are read as candidates (LibreOffice and WPS do not grow
+# a table when one types below it); a form's lists validate 500 rows, so this is generous.
+MAX_ROWS_BELOW = 1_000
+
+
 @dataclass
 class Table:
     name: str
     sheet: str
-    headers: list[str]
+    headers: list[str]        # folded (see values.fold): "Họ  và tên" finds "Họ và tên"
     rows: list[list]          # data rows only, cell values as read ('' or None for blank)
     first_row: int            # 0-based sheet row of the first data row
     first_col: int            # 0-based sheet column of the first column
+    below: list[list] = field(default_factory=list)   # non-blank rows right under the table, same width
 
     def column(self, header: str) -> int | None:
         try:
             return self.headers.index(header)
         except ValueError:
-            return None
+            try:
+                return self.headers.index(fold(header))
+            except ValueError:
+                return None
 
     def address(self, i: int, j: int) -> str:
         return cell_address(self.first_row + i, self.first_col + j)
@@ -56,16 +69,19 @@ class Table:
         return [dict(zip(self.headers, r)) for r in self.rows]
 
 
-def read_bytes(path: Path) -> bytes:
-    """Read the whole file once (also what a checksum needs), classifying OS failures."""
+def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """Read the whole file once (also what a checksum needs), classifying OS failures.
+
+    Opened without following a symbolic link and without blocking on a pipe; only a regular
+    file is read, and never more than `limit` bytes."""
     name = path.name
     if name.startswith("~$"):
         raise FileProblem(
             f"'{name}' là tệp tạm Excel tạo ra khi có người đang mở một bảng tính, không phải "
             "biểu mẫu. Bỏ qua tệp này (nó tự mất khi đóng Excel).", code="lock_file", path=str(path))
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
-        with open(path, "rb") as fh:
-            return fh.read()
+        fd = os.open(path, flags)
     except FileNotFoundError:
         raise FileProblem(f"Không tìm thấy tệp '{path}'. Kiểm tra lại đường dẫn.",
                           code="not_found", path=str(path)) from None
@@ -77,8 +93,42 @@ def read_bytes(path: Path) -> bytes:
             f"Không mở được '{name}': tệp đang bị khóa (có thể đang mở trong Excel hoặc không có "
             "quyền đọc). Hãy đóng tệp trong Excel rồi thử lại.", code="locked", path=str(path)) from None
     except OSError as exc:
+        if os.path.islink(path):
+            raise not_regular(path) from None
         raise FileProblem(f"Không đọc được '{name}': {exc.strerror or exc}. Hãy sao chép tệp "
                           "vào máy rồi thử lại.", code="locked", path=str(path)) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            if stat.S_ISDIR(st.st_mode):
+                raise FileProblem(f"'{path}' là thư mục, không phải tệp Excel.", code="not_found", path=str(path))
+            raise not_regular(path)
+        if st.st_size > limit:
+            raise too_big(path, st.st_size, limit)
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(limit + 1)
+        if len(data) > limit:                      # grew while we read
+            raise too_big(path, len(data), limit)
+        return data
+    except OSError as exc:
+        raise FileProblem(f"Không đọc được '{name}': {exc.strerror or exc}. Hãy sao chép tệp "
+                          "vào máy rồi thử lại.", code="locked", path=str(path)) from None
+    finally:
+        os.close(fd)
+
+
+def not_regular(path: Path) -> FileProblem:
+    return FileProblem(f"'{path.name}' là liên kết (shortcut/symlink) hoặc không phải tệp thường (thiết bị, "
+                       "đường ống); chương trình không đọc theo liên kết. Hãy chép chính tệp biểu mẫu vào "
+                       "thư mục.", code="not_regular_file", path=str(path))
+
+
+def too_big(path: Path, size: int, limit: int) -> FileProblem:
+    def mb(n: int) -> str:
+        return f"{format_number_vi(n / 1024 / 1024, 1)} MB"
+    return FileProblem(f"'{path.name}' nặng {mb(size)}, vượt giới hạn an toàn nên không đọc (giới hạn {mb(limit)}; "
+                       "biểu mẫu thật chỉ vài chục KB). Hãy xóa ảnh, trang hoặc dòng thừa rồi lưu và gửi lại.",
+                       code="over_limit", path=str(path))
 
 
 def _classify_not_zip(data: bytes, name: str, path: str) -> FileProblem:
@@ -112,51 +162,54 @@ class Workbook:
         return self.tables.get(name)
 
 
-def open_workbook(path: str | Path, data: bytes | None = None,
-                  only: tuple[str, ...] | None = None) -> Workbook:
-    """Open a workbook and load its tables (all, or just `only`)."""
+def open_workbook(path: str | Path, data: bytes | None = None, only: tuple[str, ...] | None = None,
+                  below: tuple[str, ...] = ()) -> Workbook:
+    """Open a workbook and load its tables (all, or just `only`); for the tables named in `below`,
+    also the non-blank rows typed right under them (Table.below)."""
     path = Path(path)
     if data is None:
         data = read_bytes(path)
-    if not zipfile.is_zipfile(io.BytesIO(data)):
+    if not data.startswith(b"PK"):
         raise _classify_not_zip(data, path.name, str(path))
+    package = preflight(data, path.name, str(path), only)
     try:
-        return _open_calamine(path, data, only)
-    except Exception:  # calamine refused: try the slower, more lenient reader
-        pass
-    try:
-        return _open_openpyxl(path, data, only)
-    except Exception:
+        return _open_calamine(path, package, only, below)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except FileProblem:
+        raise
+    except MemoryError:
+        raise FileProblem(f"'{path.name}' cần quá nhiều bộ nhớ để đọc nên không đọc được. Hãy xóa phần thừa "
+                          "rồi lưu và gửi lại.", code="over_limit", path=str(path)) from None
+    except BaseException:  # noqa: BLE001 - the Rust parser panics with a BaseException subclass
         raise _classify_not_zip(b"x", path.name, str(path)) from None
 
 
-def _open_calamine(path: Path, data: bytes, only) -> Workbook:
+def _open_calamine(path: Path, package: Package, only, below) -> Workbook:
     import python_calamine as pc
 
-    wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data), load_tables=True)
+    wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(package.data), load_tables=True)
     tables: dict[str, Table] = {}
     for name in wb.table_names:
         if only is not None and name not in only:
             continue
         t = wb.get_table_by_name(name)
-        rows = t.to_python()
-        tables[name] = Table(name, t.sheet, [str(c) for c in t.columns], rows, t.start[0], t.start[1])
-    return Workbook(path, tables, list(wb.sheet_names), "calamine")
+        rows = [[nfc(v) if isinstance(v, str) else v for v in r] for r in t.to_python()]
+        table = Table(name, nfc(t.sheet), [fold(c) for c in t.columns], rows, t.start[0], t.start[1])
+        if name in below and package.cells_below(name):
+            table.below = _rows_below(wb, t, table)
+        tables[name] = table
+    return Workbook(path, tables, [nfc(s) for s in wb.sheet_names], "calamine")
 
 
-def _open_openpyxl(path: Path, data: bytes, only) -> Workbook:
-    from openpyxl import load_workbook
-    from openpyxl.utils.cell import range_boundaries
-
-    wb = load_workbook(io.BytesIO(data), data_only=True)  # never keep_vba: macros are not ours to run
-    tables: dict[str, Table] = {}
-    for ws in wb.worksheets:
-        for name, tbl in ws.tables.items():
-            if only is not None and name not in only:
-                continue
-            min_col, min_row, max_col, max_row = range_boundaries(tbl.ref)
-            grid = [[c.value for c in row] for row in ws.iter_rows(
-                min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col)]
-            headers = [str(h) if h is not None else "" for h in grid[0]]
-            tables[name] = Table(name, ws.title, headers, grid[1:], min_row, min_col - 1)
-    return Workbook(path, tables, wb.sheetnames, "openpyxl")
+def _rows_below(wb, t, table: Table) -> list[list]:
+    """The contiguous non-blank rows directly under the table, within its columns."""
+    grid = wb.get_sheet_by_name(t.sheet).to_python(skip_empty_area=False)
+    first, c0, width = t.end[0] + 1, t.start[1], len(table.headers)
+    out = []
+    for r in grid[first:first + MAX_ROWS_BELOW]:
+        cells = [nfc(v) if isinstance(v, str) else v for v in (r[c0:c0 + width] + [""] * width)[:width]]
+        if all(v is None or (isinstance(v, str) and not fold(v)) for v in cells):
+            break
+        out.append(cells)
+    return out
