@@ -26,6 +26,7 @@ from thidua.consolidate import records as R
 from thidua.consolidate.core import consolidate, run
 from thidua.consolidate.workbook import write_consolidation
 from thidua.demo.edits import table_cell
+from thidua.errors import ThiduaError
 from thidua.forms import contract as C
 
 
@@ -372,7 +373,9 @@ def test_inputs_that_are_refused_say_why(plan, plan_path, issued, tmp_path):
     fill(plan, pub[4], folder / pub[4].name)
     units = tuple(dataclasses.replace(u, active=False) if u.code == inactive_code else u for u in plan.units)
     plan2 = dataclasses.replace(plan, units=units)
-    c = consolidate([folder, tmp_path / "khong_co"], plan2, PERIOD, ["C01"])
+    with pytest.raises(ThiduaError, match="Không tìm thấy.*khong_co"):    # a typo refuses the run
+        consolidate([folder, tmp_path / "khong_co"], plan2, PERIOD, ["C01"])
+    c = consolidate([folder], plan2, PERIOD, ["C01"])
     by = {e.name: e for e in c.entries}
     assert (by[other_period.name].status, by[other_period.name].code) == (R.REJECTED, "other_period")
     assert "Đợt 2" in by[other_period.name].reason
@@ -380,7 +383,7 @@ def test_inputs_that_are_refused_say_why(plan, plan_path, issued, tmp_path):
     assert (by[foreign.name].status, by[foreign.name].code) == (R.REJECTED, "other_plan")
     assert (by["ke_hoach.xlsx"].status, by["ke_hoach.xlsx"].code) == (R.NOT_A_FORM, "not_a_form")
     assert "kế hoạch" in by["ke_hoach.xlsx"].reason
-    assert by["ghi-chu.pdf"].status == R.NOT_A_FORM and by["khong_co"].status == R.UNREADABLE
+    assert by["ghi-chu.pdf"].status == R.NOT_A_FORM
     assert (by[pub[4].name].status, by[pub[4].name].code) == (R.REJECTED, "not_expected")
     assert inactive_code not in {u.code for u in c.expected}
     assert by[good.name].status == R.INCLUDED and set(c.results) == {pub[0].name.split("_")[1]}

@@ -103,12 +103,10 @@ def test_missing_features_and_unexpected_failures_end_in_an_alert(issued, tmp_pa
     assert X._delegate("thidua.khong_co", "consolidate_cluster", book) is None
     assert alerts(book)[-1][0] == X.not_available_message("consolidate_cluster")
     assert "Tổng hợp cụm" in alerts(book)[-1][0] and "chưa có trong phiên bản" in alerts(book)[-1][0]
-    monkeypatch.setenv("TMPDIR", str(tmp_path))
-    import tempfile
-    monkeypatch.setattr(tempfile, "tempdir", None)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))     # the per-user log folder (crashlog)
     X._delegate("json", "loads", book)                    # json.loads(book): a TypeError inside
     message = alerts(book)[-1][0]
-    log = tmp_path / X.LOG_NAME
+    log = tmp_path / "thidua" / "thidua-loi.log"
     assert "sự cố ngoài dự kiến" in message and str(log) in message
     assert "TypeError" in log.read_text("utf-8") and "Traceback" not in message
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-import tempfile
-import traceback
 from pathlib import Path
 
 from .errors import ThiduaError
@@ -90,12 +89,32 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Đã dừng theo yêu cầu.", file=sys.stderr)
         return 130
+    except BrokenPipeError:           # the reader of our output went away (`| head`): end quietly
+        _silence_stdout()
+        return EXIT_FINDINGS
     except Exception:  # a bug of ours: keep the details for us, not the user's screen
-        log = Path(tempfile.gettempdir()) / "thidua-loi.log"
-        log.write_text(traceback.format_exc(), encoding="utf-8")
-        print(f"LỖI: chương trình gặp sự cố ngoài dự kiến. Chi tiết đã ghi vào {log}; "
-              "hãy gửi tệp này cho bộ phận hỗ trợ.", file=sys.stderr)
+        from .crashlog import unexpected
+        print(f"LỖI: {unexpected(' '.join(sys.argv))}", file=sys.stderr)
         return EXIT_BUG
+
+
+def _silence_stdout() -> None:
+    """Python would report the broken pipe again when it flushes stdout at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _emit(write, status: int) -> int:
+    """Print with `write()`; a closed pipe ends quietly with the status already decided."""
+    try:
+        write()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+    return status
 
 
 def _dispatch(args) -> int:
@@ -136,38 +155,28 @@ def _dispatch(args) -> int:
 
 
 def _read(args) -> int:
-    from .errors import FileProblem
-    from .read.form import read_form
+    from .read.files import describe, list_inputs
+    from .read.batch import read_summaries
     plan = None
     if args.plan:
         from .plan.read import read_plan
         plan = read_plan(args.plan)
-    results, status = [], EXIT_OK
-    for name in args.forms:
-        try:
-            form = read_form(name, plan)
-        except FileProblem as exc:
-            results.append({"file": name, "status": exc.code, "message": exc.message})
-            status = EXIT_FINDINGS
-            continue
-        results.append({
-            "file": name, "status": "ok", "unit": form.unit_code, "period": form.period_code,
-            "values": {c: _jsonable(e.value) for c, e in form.values.items()},
-            "problems": [p.message for p in form.problems],
-        })
-        if form.problems:
-            status = EXIT_FINDINGS
+    found = list_inputs(args.forms)
+    results = read_summaries(found, plan)
+    status = EXIT_FINDINGS if any(r["status"] != "ok" or r["problems"] for r in results) else EXIT_OK
     if args.json:
-        print(json.dumps(results, ensure_ascii=False, indent=2))
-        return status
-    for r in results:
-        if r["status"] != "ok":
-            print(f"✗ {r['file']}: {r['message']}")
-            continue
-        print(f"✓ {r['file']}: đơn vị {r['unit']}, đợt {r['period']}, {len(r['values'])} trường số liệu")
-        for msg in r["problems"]:
-            print(f"    - {msg}")
-    return status
+        return _emit(lambda: print(json.dumps(results, ensure_ascii=False, indent=2)), status)
+
+    def write():
+        for r in results:
+            if r["status"] != "ok":
+                print(f"✗ {r['file']}: {r['message']}")
+                continue
+            print(f"✓ {r['file']}: đơn vị {r['unit']}, đợt {r['period']}, {len(r['values'])} trường số liệu")
+            for msg in r["problems"]:
+                print(f"    - {msg}")
+        print(f"Tổng cộng: {describe(found)}.")
+    return _emit(write, status)
 
 
 def _check(args) -> int:
@@ -183,11 +192,11 @@ def _check(args) -> int:
     if args.out:
         out = write_findings_workbook(results, args.out)
         print(f"Đã ghi kết quả kiểm tra vào {out}", file=sys.stderr)
+    status = EXIT_FINDINGS if any(r.failed for r in results) else EXIT_OK
     if args.json:
-        print(json.dumps(results_json(results), ensure_ascii=False, indent=2, default=str))
-    else:
-        print_report(results, sys.stdout)
-    return EXIT_FINDINGS if any(r.failed for r in results) else EXIT_OK
+        return _emit(lambda: print(json.dumps(results_json(results), ensure_ascii=False, indent=2, default=str)),
+                     status)
+    return _emit(lambda: print_report(results, sys.stdout), status)
 
 
 def _build_excel(args) -> int:
@@ -207,16 +216,16 @@ def _build_excel(args) -> int:
 
 def _consolidate(args) -> int:
     from .consolidate.core import run
-    from .consolidate.records import REJECTED, UNREADABLE
+    from .consolidate.records import BLANK, REJECTED, UNREADABLE
     from .consolidate.report import short_text
     from .plan.read import read_plan
     plan = read_plan(args.plan)
     result = run(args.inputs, plan, args.period, args.out, args.cluster, workers=args.workers, check=args.check)
+    status = EXIT_FINDINGS if any(e.status in (REJECTED, UNREADABLE, BLANK) for e in result.entries) else EXIT_OK
     if args.json:
-        print(json.dumps(result.figures(), ensure_ascii=False, indent=2, default=_jsonable))
-    else:
-        print(short_text(result, Path(args.out).resolve()))
-    return EXIT_FINDINGS if any(e.status in (REJECTED, UNREADABLE) for e in result.entries) else EXIT_OK
+        return _emit(lambda: print(json.dumps(result.figures(), ensure_ascii=False, indent=2, default=_jsonable)),
+                     status)
+    return _emit(lambda: print(short_text(result, Path(args.out).resolve())), status)
 
 
 def _jsonable(v):

@@ -11,6 +11,7 @@ from datetime import date
 
 from ..forms import contract as C
 from ..forms.layout import expected_formula_values, layout_for
+from ..plan.calendar import report_date_problem
 from ..plan.expr import parse_formula
 from ..plan.model import Check, Field, Plan
 from ..plan.semantics import MET, NOT_MET, describe_target
@@ -255,7 +256,13 @@ def rule_report_info(ctx: Context):
                           e.sheet, e.cell, code, None, "bắt buộc")
     day = info.get("ngay_bao_cao")
     period = ctx.plan.period_by_code.get(ctx.form.period_code)
-    if day is not None and day.parsed.ok and period is not None and day.value > period.deadline:
+    why = report_date_problem(day.value, ctx.plan, period) if day is not None and day.parsed.ok else None
+    if why:
+        yield Finding("report_date_implausible", SEVERITY_WARNING,
+                      f"{_at(day)}: {why}. Hãy kiểm tra lại ngày, tháng, năm (nhập dạng ngày/tháng/năm, ví dụ "
+                      f"05/07/{ctx.plan.info.year}). Khi tổng hợp, ngày này không được dùng để xét đúng hạn hay "
+                      "chọn bản nộp.", day.sheet, day.cell, "ngay_bao_cao", day.value, "ngày hợp lý")
+    elif day is not None and day.parsed.ok and period is not None and day.value > period.deadline:
         yield Finding("report_late", SEVERITY_INFO,
                       f"{_at(day)}: ngày báo cáo {show(day.value)} sau hạn nộp {period.deadline:%d/%m/%Y}; "
                       "báo cáo được ghi nhận là nộp muộn.", day.sheet, day.cell, "ngay_bao_cao", day.value,

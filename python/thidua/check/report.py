@@ -6,9 +6,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import FileProblem, ThiduaError
+from ..forms import contract as C
 from ..read.form import SEVERITY_ERROR, FormData, form_with_rules
 from ..values import format_number_vi
 from .findings import COLUMNS, HEADERS_VI, Finding, has_errors, summary_text
+
+
+LIST_TABLES = (C.INITIATIVE_TABLE, C.MEMBER_TABLE)     # lists a unit extends: rows typed under them count
 
 
 @dataclass
@@ -29,39 +33,70 @@ class FileCheck:
         return self.status != "ok" or has_errors(self.findings)
 
 
-def expand(paths) -> list[Path]:
-    """Files as given; folders become their files (sorted), lock files included: they get a status."""
-    out: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            out.extend(sorted(x for x in p.iterdir() if x.is_file()))
-        else:
-            out.append(p)
-    return out
+_PLAN = None
+_PREVIOUS: dict | None = None
 
 
-def check_files(paths, plan=None, previous: dict[str, FormData] | None = None) -> list[FileCheck]:
-    """Read, check and score each file; `plan=None` uses the plan each form carries."""
+def _set_context(plan, previous) -> None:
+    global _PLAN, _PREVIOUS
+    _PLAN, _PREVIOUS = plan, previous
+
+
+def check_one(path: str) -> FileCheck:
+    """Read, check and score one file (in a worker process: see read.batch)."""
+    from ..read.form import BLANK_FORM, blank_form_message, unit_entered_nothing
     from ..read.workbook import open_workbook
     from ..score.engine import score_form
     from .engine import check_form
 
-    results = []
-    for path in expand(paths):
-        try:
-            form, rules = form_with_rules(open_workbook(path), plan)   # the file is read once
-        except FileProblem as exc:
-            results.append(FileCheck(path, exc.code, message=exc.message,
-                                     findings=[Finding(exc.code, SEVERITY_ERROR, exc.message)]))
-            continue
-        except ThiduaError as exc:
-            results.append(FileCheck(path, "no_plan", message=exc.message,
-                                     findings=[Finding("no_plan", SEVERITY_ERROR, exc.message)]))
-            continue
-        prev = (previous or {}).get(form.unit_code)
-        findings = check_form(form, rules, prev)
-        results.append(FileCheck(path, "ok", form, findings, score_form(form, rules)))
-    return results
+    p = Path(path)
+    try:
+        wb = open_workbook(p, below=LIST_TABLES)
+        form, rules = form_with_rules(wb, _PLAN)          # the file is read once
+    except FileProblem as exc:
+        return problem_check(p, exc)
+    except ThiduaError as exc:
+        return FileCheck(p, "no_plan", message=exc.message,
+                         findings=[Finding("no_plan", SEVERITY_ERROR, exc.message, *_meta_cell(form_meta(wb)))])
+    prev = (_PREVIOUS or {}).get(form.unit_code)
+    findings = check_form(form, rules, prev)
+    if unit_entered_nothing(wb):
+        findings.insert(0, Finding(BLANK_FORM, SEVERITY_ERROR, blank_form_message(p.name, form.unit_code)))
+    return FileCheck(p, "ok", form, findings, score_form(form, rules))
+
+
+def problem_check(path: Path, exc: FileProblem) -> FileCheck:
+    return FileCheck(Path(path), exc.code, message=exc.message, findings=[Finding(exc.code, SEVERITY_ERROR, exc.message)])
+
+
+def check_files(paths, plan=None, previous: dict[str, FormData] | None = None) -> list[FileCheck]:
+    """Read, check and score each file (folders with their subfolders); `plan=None` uses the plan
+    each form carries. Each file is read in a contained worker: a bad file costs that file."""
+    from ..read.batch import run_files
+    from ..read.files import list_inputs
+    return run_files(check_one, list_inputs(paths), failed=problem_check, initializer=_set_context,
+                     initargs=(plan, previous))
+
+
+def form_meta(wb):
+    from ..forms import contract as C
+    return wb.table(C.META_TABLE)
+
+
+def _meta_cell(meta_table) -> tuple:
+    """(sheet, cell) of the embedded plan in the meta table, to locate a finding about it."""
+    if meta_table is None:
+        return ()
+    from ..forms import contract as C
+    from ..plan.embed import META_PREFIX
+    k = meta_table.column(C.KEY)
+    v = meta_table.column(C.VALUE)
+    if k is None or v is None:
+        return (meta_table.sheet, meta_table.header_address(0))
+    for i, row in enumerate(meta_table.rows):
+        if str(row[k]).startswith(META_PREFIX):
+            return (meta_table.sheet, meta_table.address(i, v))
+    return (meta_table.sheet, meta_table.header_address(0))
 
 
 def print_report(results: list[FileCheck], out) -> None:
@@ -78,7 +113,9 @@ def print_report(results: list[FileCheck], out) -> None:
             print(f"    [{f.severity}] {f.message}", file=out)
         print(f"    Xếp loại: {s.reason}", file=out)
     bad = sum(r.failed for r in results)
-    print(f"Tổng cộng {len(results)} tệp: {len(results) - bad} không có lỗi, {bad} có lỗi hoặc không đọc được.", file=out)
+    folders = len({str(r.path.parent) for r in results})
+    print(f"Tổng cộng {len(results)} tệp (trong {folders} thư mục): {len(results) - bad} không có lỗi, {bad} có lỗi "
+          "hoặc không đọc được.", file=out)
 
 
 def results_json(results: list[FileCheck]) -> list[dict]:

@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
-import traceback
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
 from ..errors import FileProblem
 from ..forms import contract as C
 from ..forms.layout import expected_formula_values, layout_for
+from ..plan.calendar import report_date_problem
 from ..plan.model import Period, Plan
 from ..plan.semantics import target_verdict
+from ..read.form import EXTENDED_LISTS, blank_form_message, list_rows, unit_entered_nothing
 from ..read.workbook import Workbook, open_workbook, read_bytes
 from ..values import parse_date, parse_value
 from . import contract as K
-from .records import (DUPLICATE, EXCEL_SUFFIXES, FLAG_TEXT, INCLUDED, NOT_A_FORM, PROBLEM_STATUS,
+from .records import (BLANK, DUPLICATE, EXCEL_SUFFIXES, FLAG_TEXT, INCLUDED, NOT_A_FORM, PROBLEM_STATUS,
                       REJECTED, UNREADABLE, Evaluation, FileEntry, Outcome, UnitRecord)
 
 # The tables consolidation needs: identity, reporter, entries and scores (lists are read only for
@@ -45,6 +45,12 @@ class Scope:
     industry: bool
     check: bool = False                # run the check engine to count each form's findings (slower);
                                        # otherwise the counts are the reader's own (unreadable cells…)
+    today: date = field(default_factory=date.today)    # report dates after it (and a margin) are not true
+
+    @property
+    def below(self) -> tuple[str, ...]:
+        """Lists whose rows typed under the table are read (members feed award proposals)."""
+        return EXTENDED_LISTS if self.check else (C.MEMBER_TABLE,)
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -73,16 +79,27 @@ def inspect(path: Path, scope: Scope) -> Outcome:
     try:
         return _inspect(Path(path), scope)
     except Exception:  # a bug: keep going with the other files, keep the details for support
-        log = Path(tempfile.gettempdir()) / "thidua-loi.log"
-        try:
-            with open(log, "a", encoding="utf-8") as fh:
-                fh.write(f"--- {path}\n{traceback.format_exc()}\n")
-        except OSError:
-            pass
+        from ..crashlog import record
+        import traceback
+        log = record(f"{path}\n{traceback.format_exc()}")
         p = Path(path)
+        where = f"chi tiết ghi vào {log}" if log else "không ghi được chi tiết"
         return Outcome(FileEntry(p.name, str(p.parent), status=UNREADABLE, code="internal_error",
-                                 reason=f"Chương trình gặp sự cố khi đọc tệp này; chi tiết ghi vào {log}. "
+                                 reason=f"Chương trình gặp sự cố khi đọc tệp này; {where}. "
                                         "Hãy gửi tệp đó cùng tệp này cho bộ phận hỗ trợ."))
+
+
+def failed_outcome(path: Path, problem: FileProblem) -> Outcome:
+    """A file that was not read (a link, a special file) or whose reader failed: its row, with what
+    can be said without reading it (a link is described, not followed)."""
+    path = Path(path)
+    entry = FileEntry(path.name, str(path.parent))
+    try:
+        st = os.lstat(path)
+        entry.size, entry.mtime = st.st_size, mtime_text(st.st_mtime)
+    except OSError:
+        pass
+    return Outcome(_problem(entry, problem, path))
 
 
 def _inspect(path: Path, scope: Scope) -> Outcome:
@@ -105,7 +122,7 @@ def _inspect(path: Path, scope: Scope) -> Outcome:
         return Outcome(_problem(entry, exc, path))
     entry.sha256 = hashlib.sha256(data).hexdigest()
     try:
-        wb = open_workbook(path, data, only=scope.tables)
+        wb = open_workbook(path, data, only=scope.tables, below=scope.below)
     except FileProblem as exc:
         return Outcome(_problem(entry, exc, path))
     if wb.table(K.META_TABLE) is not None:
@@ -115,7 +132,7 @@ def _inspect(path: Path, scope: Scope) -> Outcome:
 
 def _problem(entry: FileEntry, exc: FileProblem, path: Path) -> FileEntry:
     entry.status, entry.code, entry.reason = PROBLEM_STATUS.get(exc.code, UNREADABLE), exc.code, exc.message
-    if exc.code == "corrupt" and path.suffix.lower() not in EXCEL_SUFFIXES:
+    if exc.code in ("corrupt", "not_xlsx") and path.suffix.lower() not in EXCEL_SUFFIXES:
         entry.status, entry.code = NOT_A_FORM, "not_excel"
         entry.reason = (f"'{path.name}' không phải tệp Excel nên không phải biểu mẫu thi đua; tệp được liệt kê "
                         "để biết, không đọc.")
@@ -151,6 +168,10 @@ def _form(wb: Workbook, entry: FileEntry, scope: Scope) -> Outcome:
         entry.status = REJECTED
         entry.code, entry.reason = refusal
         return Outcome(entry)
+    if unit_entered_nothing(wb):              # returned as issued: not a report
+        entry.status, entry.code = BLANK, "blank_form"
+        entry.reason = blank_form_message(entry.name, form.unit_code)
+        return Outcome(entry)
     record = record_from_form(form, plan, entry, wb)
     if scope.check:
         from ..check.engine import check_form
@@ -160,7 +181,7 @@ def _form(wb: Workbook, entry: FileEntry, scope: Scope) -> Outcome:
     record.errors = sum(f.severity == "lỗi" for f in found)
     record.warnings = sum(f.severity == "cảnh báo" for f in found)
     entry.status = INCLUDED
-    return Outcome(entry, [(record, evaluate(record, plan))])
+    return Outcome(entry, [(record, evaluate(record, plan, scope.period, scope.today))])
 
 
 def _other_period(code: str, scope: Scope) -> str:
@@ -202,9 +223,13 @@ def record_from_form(form, plan: Plan, entry: FileEntry, wb: Workbook) -> UnitRe
     flags = tuple(dict.fromkeys(p.code for p in form.problems if p.code in FLAG_TEXT))
     from ..check.awards import registered
     members = wb.table(C.MEMBER_TABLE)         # raw rows, typed later like every other raw input
-    member_rows = tuple(m for r in members.records() if any((m := {h: K.raw_value(r.get(h))
-                                                                   for h in C.MEMBER_COLUMNS}).values())) \
-        if members else ()
+    member_rows = ()
+    if members is not None:
+        at = {h: members.column(h) for h in C.MEMBER_COLUMNS}
+        member_rows = tuple(m for _, r, _below in list_rows(members)
+                            if any((m := {h: K.raw_value(r[j]) if j is not None else None for h, j in at.items()}).values()))
+        if members.below:
+            flags = (*flags, "row_below_table")
     regs = wb.table(C.REGISTRATION_TABLE)
     reg_rows = regs.records() if regs else []
     collective = tuple(str(reg_rows[i][C.CODE]).strip() for i in registered(reg_rows))
@@ -215,10 +240,11 @@ def record_from_form(form, plan: Plan, entry: FileEntry, wb: Workbook) -> UnitRe
 
 
 # --- recomputation ----------------------------------------------------------------------------
-def evaluate(record: UnitRecord, plan: Plan) -> Evaluation:
+def evaluate(record: UnitRecord, plan: Plan, period: Period | None = None, today: date | None = None) -> Evaluation:
     """Everything the plan derives from one unit's raw inputs: the same parsing as the form
     reader, the form's formulas (forms.layout), target verdicts (plan.semantics), points and
-    rating (score.engine). The record's origin (form or consolidation workbook) does not matter."""
+    rating (score.engine), whether the report date can be true (plan.calendar). The record's
+    origin (form or consolidation workbook) does not matter."""
     from ..score.engine import score_values
     unit = plan.unit_by_code[record.unit]
     kind = unit.kind
@@ -236,9 +262,10 @@ def evaluate(record: UnitRecord, plan: Plan) -> Evaluation:
     upper = _numbers(record.upper_scores)
     s = score_values(plan, kind, entered, own, upper, unit, record.unit)
     day = parse_date(record.info.get("ngay_bao_cao"))
-    return Evaluation(kind, unit.cluster, day.value if day.ok else None, values, verdicts, s.total, s.max_total,
+    report_date = day.value if day.ok else None
+    return Evaluation(kind, unit.cluster, report_date, values, verdicts, s.total, s.max_total,
                       tuple((g.code, g.score, g.max_points) for g in s.groups), s.self_total, s.eligible,
-                      s.rating, s.rating_name, s.reason)
+                      s.rating, s.rating_name, s.reason, report_date_problem(report_date, plan, period, today))
 
 
 def _numbers(raws: dict) -> dict:
@@ -302,7 +329,7 @@ def _consolidation(wb: Workbook, entry: FileEntry, scope: Scope) -> Outcome:
                 via=rec.via))
             n_out += 1
             continue
-        outcome.units.append((rec, evaluate(rec, plan)))
+        outcome.units.append((rec, evaluate(rec, plan, scope.period, scope.today)))
         n_in += 1
     members_t = wb.table(K.MEMBERS_TABLE)
     if members_t is not None:
@@ -374,7 +401,7 @@ def _cell_text(v) -> str:
     return str(v).strip()
 
 
-# --- many paths, optionally in worker processes -----------------------------------------------
+# --- many paths, in contained worker processes (read.contain) ----------------------------------
 _SCOPE: Scope | None = None
 
 
@@ -383,40 +410,17 @@ def _init_worker(scope: Scope) -> None:
     _SCOPE = scope
 
 
-def _inspect_chunk(paths: list[str]) -> list[Outcome]:
-    return [inspect(Path(p), _SCOPE) for p in paths]
+def _inspect_path(path: str) -> Outcome:
+    return inspect(Path(path), _SCOPE)
 
 
-def inspect_all(paths: list[Path], scope: Scope, workers: int | None = None) -> list[Outcome]:
-    """Outcomes in the order of `paths`. Two worker processes by default for many files (each
-    returns small records); one process for few files, when asked, or if processes fail."""
-    if workers is None:
-        workers = min(2, os.cpu_count() or 1) if len(paths) >= 200 else 1
-    if workers > 1:
-        scope.plan.fingerprint                          # computed once, before the workers fork
-        for kind in {u.kind for u in scope.plan.units}:
-            layout_for(scope.plan, kind)
-        try:
-            return _parallel(paths, scope, workers)
-        except (OSError, RuntimeError, ImportError):   # no processes here (sandbox, frozen app): go on alone
-            pass
-    return [inspect(p, scope) for p in paths]
-
-
-def _parallel(paths: list[Path], scope: Scope, workers: int) -> list[Outcome]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    size = max(8, min(64, len(paths) // (workers * 8) or 8))
-    chunks = [[str(p) for p in paths[i:i + size]] for i in range(0, len(paths), size)]
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-    out: list[Outcome] = []
-    try:
-        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(scope,)) as ex:
-            for part in ex.map(_inspect_chunk, chunks):
-                out.extend(part)
-    except BrokenProcessPool as exc:
-        raise RuntimeError(str(exc)) from None
-    return out
+def inspect_all(found: list, scope: Scope, workers: int | None = None) -> list[Outcome]:
+    """Outcomes in the order of `found` (read.files.Found). Each file is read in a worker process
+    with a memory and a time limit (two workers by default): a file that crashes, hangs or starves
+    its reader costs that file only. workers=0 reads in this process, without that protection."""
+    from ..read.batch import run_files
+    scope.plan.fingerprint                          # computed once, before the workers fork
+    for kind in {u.kind for u in scope.plan.units}:
+        layout_for(scope.plan, kind)
+    return run_files(_inspect_path, found, failed=failed_outcome, workers=workers, initializer=_init_worker,
+                     initargs=(scope,))

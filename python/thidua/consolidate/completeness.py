@@ -14,7 +14,8 @@ from ..plan.model import Period, Plan, Unit
 from .records import UnitResult
 
 LATENESS_RULE = ("Nộp đúng hạn: ngày báo cáo ghi trên biểu mẫu không sau hạn nộp của đợt; biểu mẫu không ghi "
-                 "ngày báo cáo hợp lệ thì xét theo thời gian sửa tệp. Tỷ lệ báo cáo = số CĐCS đã nộp / số CĐCS "
+                 "ngày báo cáo hợp lệ, hoặc ghi ngày không thể đúng (trước năm kế hoạch, sau hôm nay, trước khi đợt "
+                 "kết thúc), thì xét theo thời gian sửa tệp. Tỷ lệ báo cáo = số CĐCS đã nộp / số CĐCS "
                  "phải báo cáo; tỷ lệ đúng hạn = số CĐCS nộp đúng hạn / số CĐCS phải báo cáo (như DHIS2).")
 
 
@@ -22,8 +23,9 @@ def timing(result: UnitResult, period: Period) -> None:
     """Set result.on_time / timing_basis / timing_date."""
     day = result.ev.report_date
     basis = "ngày báo cáo"
-    if day is None:
-        basis = "thời gian sửa tệp (biểu mẫu không có ngày báo cáo hợp lệ)"
+    if day is None or result.ev.report_date_problem:
+        basis = (f"thời gian sửa tệp ({result.ev.report_date_problem})" if day is not None else
+                 "thời gian sửa tệp (biểu mẫu không có ngày báo cáo hợp lệ)")
         try:
             day = datetime.strptime(result.record.mtime[:10], "%Y-%m-%d").date()
         except ValueError:

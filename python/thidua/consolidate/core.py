@@ -114,6 +114,7 @@ class Inputs:
     entries: list[FileEntry]         # inputs that do not exist or must not be read
     outcomes: list                   # collect.Outcome per path
     seconds: float
+    n_files: int = 0                 # entries the inputs named (folders expanded)
 
     def clusters_present(self) -> list[str]:
         """Clusters (plan order) with at least one unit submission among the inputs."""
@@ -125,14 +126,16 @@ class Inputs:
 def read_inputs(inputs, plan: Plan, period_code: str, *, out=None, workers: int | None = None,
                 check: bool = False) -> Inputs:
     """Read every input path once (worker processes for many files)."""
+    from ..read.files import EXCLUDED, list_inputs
     t0 = time.perf_counter()
     scope = make_scope(plan, period_code, None, check)
     if not inputs:
         raise ThiduaError("Chưa chỉ thư mục hoặc tệp nào để tổng hợp.")
     outs = [Path(o) for o in (out if isinstance(out, (list, tuple)) else [out]) if o]
-    paths, entries = INV.expand(inputs, outs)
-    outcomes = inspect_all(paths, scope, workers)
-    return Inputs(scope, entries, outcomes, time.perf_counter() - t0)
+    found = list_inputs(inputs, outs)
+    entries = [INV.own_output(f.path) for f in found if f.kind == EXCLUDED]
+    outcomes = inspect_all([f for f in found if f.kind != EXCLUDED], scope, workers)
+    return Inputs(scope, entries, outcomes, time.perf_counter() - t0, len(found))
 
 
 def consolidate(inputs, plan: Plan, period_code: str, clusters=None, *, out: str | Path | None = None,

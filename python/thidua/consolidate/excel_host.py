@@ -36,15 +36,8 @@ def _button(book, per_cluster: bool, today: date | None):
     except ThiduaError as exc:
         _alert(book, exc.message)
     except Exception:  # never a traceback in Excel: log it, say where
-        import tempfile
-        import traceback
-        log = Path(tempfile.gettempdir()) / "thidua-loi.log"
-        try:
-            log.write_text(traceback.format_exc(), encoding="utf-8")
-            where = f"Chi tiết đã ghi vào {log}; hãy gửi tệp này cho bộ phận hỗ trợ."
-        except OSError:
-            where = "Hãy chụp màn hình thông báo này gửi bộ phận hỗ trợ."
-        _alert(book, f"Chương trình gặp sự cố ngoài dự kiến khi tổng hợp. {where}")
+        from ..crashlog import unexpected
+        _alert(book, unexpected("Tổng hợp (nút trên add-in)"))
     return None
 
 

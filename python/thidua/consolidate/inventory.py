@@ -20,36 +20,9 @@ DUPLICATE_RULE = ("Một đơn vị nộp nhiều bản cho cùng một đợt: 
                   "tên xếp trước theo thứ tự chữ cái. Các bản còn lại ghi là bản trùng, kèm tên bản được dùng và lý do.")
 
 
-def expand(inputs, exclude=()) -> tuple[list[Path], list[FileEntry]]:
-    """Files to read (folders walked recursively, sorted) and rows for inputs that do not exist
-    or must not be read (the output files themselves)."""
-    paths: list[Path] = []
-    entries: list[FileEntry] = []
-    seen: set[Path] = set()
-    skip = {Path(x).resolve() for x in exclude}
-
-    def add(p: Path) -> None:
-        r = p.resolve()
-        if r in seen:
-            return
-        seen.add(r)
-        if r in skip:
-            entries.append(FileEntry(p.name, str(p.parent), status=REJECTED, code="own_output",
-                                     reason="Đây là tệp kết quả mà lần tổng hợp này ghi đè; không đọc làm số liệu đầu vào."))
-            return
-        paths.append(p)
-
-    for item in map(Path, inputs):
-        if item.is_dir():
-            for p in sorted(item.rglob("*"), key=lambda x: str(x.relative_to(item)).casefold()):
-                if p.is_file():
-                    add(p)
-        elif item.exists():
-            add(item)
-        else:
-            entries.append(FileEntry(item.name, str(item.parent), status=UNREADABLE, code="not_found",
-                                     reason=f"Không tìm thấy tệp hoặc thư mục '{item}'. Kiểm tra lại đường dẫn."))
-    return paths, entries
+def own_output(path: Path) -> FileEntry:
+    return FileEntry(path.name, str(path.parent), status=REJECTED, code="own_output",
+                     reason="Đây là tệp kết quả mà lần tổng hợp này ghi đè; không đọc làm số liệu đầu vào.")
 
 
 @dataclass
@@ -96,8 +69,8 @@ def assemble(outcomes: list[Outcome], entries: list[FileEntry]) -> list[Candidat
     return candidates
 
 
-def _when(c: Candidate) -> tuple:
-    return (c.ev.report_date or date.min, c.record.mtime or "")
+def _when(c: Candidate, dates: bool = True) -> tuple:
+    return ((c.ev.report_date or date.min) if dates else date.min, c.record.mtime or "")
 
 
 def resolve_duplicates(candidates: list[Candidate], entries: list[FileEntry]) -> list[Candidate]:
@@ -110,7 +83,9 @@ def resolve_duplicates(candidates: list[Candidate], entries: list[FileEntry]) ->
         # later report date, later modification time, then the name sorting first; a file read
         # directly before the same file carried in a consolidation workbook.
         order = sorted(group, key=lambda c: (c.record.file.casefold(), c.record.via))
-        order.sort(key=_when, reverse=True)          # stable: equal times keep the name order
+        # a report date that cannot be true never decides alone: then file times decide
+        dates = not any(c.ev.report_date_problem for c in group)
+        order.sort(key=lambda c: _when(c, dates), reverse=True)    # stable: equal times keep the name order
         win = order[0]
         win.record.status = INCLUDED
         winners.append(win)
@@ -122,7 +97,7 @@ def resolve_duplicates(candidates: list[Candidate], entries: list[FileEntry]) ->
             e = entries[lose.entry]
             e.status, e.code = DUPLICATE, "duplicate"
             e.winner = _name(win)
-            e.reason = _duplicate_reason(lose, win)
+            e.reason = _duplicate_reason(lose, win, dates)
     return winners
 
 
@@ -140,9 +115,16 @@ def _mtime_vi(s: str) -> str:
     return s or "không rõ"
 
 
-def _duplicate_reason(lose: Candidate, win: Candidate) -> str:
+def _duplicate_reason(lose: Candidate, win: Candidate, dates: bool = True) -> str:
     a, b = lose.ev.report_date, win.ev.report_date
     head = f"Đơn vị {lose.record.unit} nộp nhiều bản; dùng '{_name(win)}'"
+    if not dates:
+        bad = "; ".join(f"bản '{_name(c)}': {c.ev.report_date_problem}" for c in (lose, win) if c.ev.report_date_problem)
+        when = (f"bản này sửa lúc {_mtime_vi(lose.record.mtime)}, bản được dùng sửa lúc {_mtime_vi(win.record.mtime)}"
+                if (lose.record.mtime or "") != (win.record.mtime or "") else
+                "cùng thời gian sửa tệp nên chọn tệp có tên xếp trước theo thứ tự chữ cái")
+        return (f"{head} vì ngày báo cáo không dùng được để so sánh ({bad or 'ngày báo cáo không hợp lý'}) nên xét "
+                f"thời gian sửa tệp: {when}.")
     if (a or date.min) != (b or date.min):
         why = f"bản này có ngày báo cáo {_day(a)}, trước ngày báo cáo của bản được dùng ({_day(b)})"
     elif (lose.record.mtime or "") != (win.record.mtime or ""):
@@ -162,6 +144,8 @@ def _included_reason(win: Candidate, copies: int) -> str:
     if copies > 1:
         parts.append(f"bản được dùng trong {copies} bản đơn vị đã nộp")
     parts += [FLAG_TEXT[f] for f in win.record.flags if f in FLAG_TEXT]
+    if win.ev.report_date_problem:
+        parts.append(f"{win.ev.report_date_problem}: không dùng ngày này để xét đúng hạn hay chọn bản nộp")
     if win.record.errors:
         parts.append(f"biểu mẫu có {format_number_vi(win.record.errors)} lỗi số liệu (xem bằng lệnh thidua check); "
                      "ô lỗi được tính như ô trống")
@@ -178,5 +162,5 @@ def status_counts(entries: list[FileEntry]) -> dict[str, int]:
     return out
 
 
-__all__ = ["expand", "assemble", "resolve_duplicates", "Candidate", "DUPLICATE_RULE", "status_counts",
+__all__ = ["own_output", "assemble", "resolve_duplicates", "Candidate", "DUPLICATE_RULE", "status_counts",
            "NOT_A_FORM"]

@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 # --- file statuses (inventory) -----------------------------------------------------------------
-INCLUDED, REJECTED, DUPLICATE, NOT_A_FORM, UNREADABLE, OUT_OF_SCOPE = (
-    "included", "rejected", "duplicate", "not_a_form", "unreadable", "out_of_scope")
+INCLUDED, REJECTED, DUPLICATE, BLANK, NOT_A_FORM, UNREADABLE, OUT_OF_SCOPE = (
+    "included", "rejected", "duplicate", "blank", "not_a_form", "unreadable", "out_of_scope")
 STATUS_LABELS = {
     INCLUDED: "Đưa vào tổng hợp",
     REJECTED: "Không dùng (bị từ chối)",
     DUPLICATE: "Bản trùng (không dùng)",
+    BLANK: "Chưa điền (biểu mẫu trống)",
     NOT_A_FORM: "Không phải biểu mẫu",
     UNREADABLE: "Không đọc được",
     OUT_OF_SCOPE: "Ngoài phạm vi tổng hợp",
@@ -21,9 +22,11 @@ STATUS_ORDER = {s: i for i, s in enumerate(STATUS_LABELS)}
 
 # What a FileProblem code (read.workbook / read.form) means for the inventory.
 PROBLEM_STATUS = {
-    "lock_file": NOT_A_FORM, "not_a_form": NOT_A_FORM,
+    "lock_file": NOT_A_FORM, "not_a_form": NOT_A_FORM, "not_regular_file": NOT_A_FORM,
     "corrupt": UNREADABLE, "encrypted": UNREADABLE, "old_format": UNREADABLE, "locked": UNREADABLE,
-    "not_found": UNREADABLE,
+    "not_found": UNREADABLE, "not_xlsx": UNREADABLE, "over_limit": UNREADABLE, "unsafe_xml": UNREADABLE,
+    "bad_reference": UNREADABLE, "reader_crashed": UNREADABLE, "reader_timeout": UNREADABLE,
+    "internal_error": UNREADABLE,
     "wrong_version": REJECTED, "incomplete_form": REJECTED,
 }
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".xltx", ".xltm", ".xlam", ".ods"}
@@ -36,6 +39,7 @@ FLAG_TEXT = {
     "unknown_code": "biểu mẫu có dòng mã không có trong kế hoạch (không tính)",
     "duplicate_code": "biểu mẫu có mã trường lặp lại (chỉ dòng đầu được tính)",
     "row_without_code": "biểu mẫu có số liệu ở dòng không có mã (không tính)",
+    "row_below_table": "biểu mẫu có dòng nhập ngay dưới bảng thành viên (ngoài bảng); đã đọc như dòng của bảng",
     "consolidation_plan_changed": "bảng tổng hợp lập theo phiên bản khác của kế hoạch; đã tính lại theo "
                                   "kế hoạch hiện hành",
 }
@@ -110,6 +114,7 @@ class Evaluation:
     rating: str | None               # by thresholds and floors, before any share cap
     rating_name: str
     reason: str
+    report_date_problem: str | None = None   # why the report date cannot be true (plan.calendar)
 
 
 @dataclass

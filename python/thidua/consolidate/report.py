@@ -35,7 +35,7 @@ def files_line(c) -> str:
     carried = [e for e in c.entries if e.via]
     counts = status_counts(direct)
     parts = [f"{n(counts[s])} {STATUS_LABELS[s].lower()}" for s in STATUS_LABELS if counts.get(s)]
-    text = f"Đã nhận {n(len(direct))} tệp: " + "; ".join(parts) + "."
+    text = f"Đã xem {n(len(direct))} tệp: " + "; ".join(parts) + "."
     if carried:
         counts = status_counts(carried)
         parts = [f"{n(counts[s])} {STATUS_LABELS[s].lower()}" for s in STATUS_LABELS if counts.get(s)]

@@ -26,7 +26,7 @@ from .completeness import LATENESS_RULE, days_late
 from .industry import APPLIES_LABELS, DENOMINATOR_RULE, NOT_RATED, NOT_REPORTED, SHARE_MEASURES
 from .inventory import DUPLICATE_RULE
 from .ranking import CAP_RULE, TIE_RULE
-from .records import FLAG_TEXT, STATUS_LABELS
+from .records import DUPLICATE, FLAG_TEXT, INCLUDED, STATUS_LABELS
 from .award_sheets import write_award_sheets, write_member_inputs
 from .report import lines
 
@@ -405,11 +405,16 @@ def _completeness(wb, w: _Writer, c, used) -> None:
     names = {u.code: u for u in c.plan.units}
     ws.write_string(row, 0, "CĐCS CHƯA NỘP BÁO CÁO", w.heading)
     row += 1
-    missing = [[u.cluster, u.code, u.name, KIND_LABELS.get(u.kind, u.kind), u.email or ""]
+    unused: dict[str, list[str]] = {}        # a unit's files that came but could not count as its report
+    for e in c.entries:
+        if e.unit and e.status not in (INCLUDED, DUPLICATE):
+            unused.setdefault(e.unit, []).append(f"'{e.name}': {e.status_label.lower()}")
+    missing = [[u.cluster, u.code, u.name, KIND_LABELS.get(u.kind, u.kind), u.email or "",
+                ("Đã nhận " + "; ".join(unused[u.code])) if u.code in unused else ""]
                for k in c.completeness for u in k.missing]
     if missing:
-        row = w.table(ws, "tblMissing", row, 0, ["Cụm", "Mã đơn vị", "Tên đơn vị", "Loại hình", "Email"], missing,
-                      [w.cell, w.cell, w.wrap, w.cell, w.cell])
+        row = w.table(ws, "tblMissing", row, 0, ["Cụm", "Mã đơn vị", "Tên đơn vị", "Loại hình", "Email", "Ghi chú"],
+                      missing, [w.cell, w.cell, w.wrap, w.cell, w.cell, w.wrap])
     else:
         ws.write_string(row, 0, "Mọi CĐCS phải báo cáo đều đã nộp.", w.line)
         row += 1

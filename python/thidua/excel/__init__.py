@@ -24,7 +24,6 @@ from pathlib import Path
 TITLE = "Thi đua"
 LIVE = "thidua.excel.live"                       # validate/score/clear_marks/validate_active(book)
 HOST = "thidua.consolidate.excel_host"           # consolidate_cluster/consolidate_industry(book)
-LOG_NAME = "thidua-loi.log"
 
 FORM_BUTTONS = ("validate", "score", "clear_marks", "show_help")
 ADDIN_BUTTONS = ("issue_forms", "consolidate_cluster", "consolidate_industry", "validate_active")
@@ -215,12 +214,5 @@ def _reported(book):
 
 
 def _log_unexpected() -> str:
-    import tempfile
-    import traceback
-    log = Path(tempfile.gettempdir()) / LOG_NAME
-    try:
-        log.write_text(traceback.format_exc(), encoding="utf-8")
-        where = f"Chi tiết đã ghi vào {log}; hãy gửi tệp này cho bộ phận hỗ trợ."
-    except OSError:
-        where = "Hãy chụp màn hình thông báo này gửi bộ phận hỗ trợ."
-    return f"Chương trình gặp sự cố ngoài dự kiến. {where}"
+    from ..crashlog import unexpected
+    return unexpected()

@@ -13,8 +13,9 @@ from pathlib import Path
 from ..check.findings import HEADERS_VI, SEVERITIES, Finding, has_errors, summary_text
 from ..errors import ThiduaError
 from ..forms import contract as C
-from ..read.form import FormData, form_with_rules
-from ..read.workbook import Table, Workbook
+from ..read.form import EXTENDED_LISTS, FormData, form_with_rules
+from ..read.workbook import MAX_ROWS_BELOW, Table, Workbook
+from ..values import fold, nfc
 
 RESULT_TABLE, RESULT_SHEET = "tblKetQuaKiemTra", "Kết quả kiểm tra"
 SCORE_TABLE, SCORE_SHEET = "tblKetQuaChamDiem", "Kết quả chấm điểm"
@@ -32,9 +33,28 @@ def book_workbook(book) -> Workbook:
         for t in sheet.tables:
             rng = t.range
             grid = rng.options(ndim=2).value
-            headers = ["" if h is None else str(h) for h in grid[0]]
-            tables[t.name] = Table(t.name, sheet.name, headers, [list(r) for r in grid[1:]], rng.row, rng.column - 1)
-    return Workbook(Path(book.fullname or book.name), tables, [s.name for s in book.sheets], "xlwings")
+            headers = [fold("" if h is None else str(h)) for h in grid[0]]
+            table = Table(t.name, nfc(sheet.name), headers, [_composed(r) for r in grid[1:]], rng.row, rng.column - 1)
+            if t.name in EXTENDED_LISTS:
+                table.below = _rows_below(sheet, rng, len(headers))
+            tables[t.name] = table
+    return Workbook(Path(book.fullname or book.name), tables, [nfc(s.name) for s in book.sheets], "xlwings")
+
+
+def _composed(row) -> list:
+    return [nfc(v) if isinstance(v, str) else v for v in row]
+
+
+def _rows_below(sheet, rng, width: int) -> list[list]:
+    """Rows typed right under a list (a table Excel did not grow: WPS, LibreOffice-saved books)."""
+    first = rng.row + rng.rows.count            # 1-based sheet row just under the table
+    grid = sheet.range((first, rng.column), (first + MAX_ROWS_BELOW - 1, rng.column + width - 1)).options(ndim=2).value
+    out = []
+    for r in grid or []:
+        if all(v is None or (isinstance(v, str) and not fold(v)) for v in r):
+            break
+        out.append(_composed(r))
+    return out
 
 
 def read_live_form(book, plan=None) -> tuple[FormData, object]:

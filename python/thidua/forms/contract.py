@@ -113,12 +113,13 @@ def targets_digest(unit_code: str, plan_fingerprint: str, shown: list[tuple]) ->
     Recorded at issue time; a reader recomputing it from the form's own cells notices a unit that
     edited its targets. (Consolidation compares with the plan anyway: this is the early warning.)
     """
-    norm = [[_norm(x) for x in row] for row in shown]
+    norm = [[normalise_shown(x) for x in row] for row in shown]
     text = json.dumps([unit_code, plan_fingerprint, norm], ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _norm(x):
+def normalise_shown(x):
+    """A shown target value as the digest compares it (1.0 is 1; "" and None alike for text)."""
     if isinstance(x, float) and x.is_integer():
         return int(x)
     if isinstance(x, float):

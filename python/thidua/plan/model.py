@@ -107,7 +107,8 @@ class Target:
 
     @property
     def yearly(self) -> bool:
-        return not self.scope or self.scope.strip().lower() == "năm"
+        from ..values import fold_key
+        return not self.scope or fold_key(self.scope) == "năm"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Callable
 
 from ..errors import DefinitionProblem, PlanDefinitionError
 from ..read.workbook import Table, open_workbook
-from ..values import Parsed, format_number_vi, parse_date, parse_number, parse_text, parse_yes_no
+from ..values import Parsed, fold_key, format_number_vi, parse_date, parse_number, parse_text, parse_yes_no
 from . import schema
 from .expr import FormulaError, parse_formula
 from .model import (Check, Cluster, Criterion, CriteriaGroup, Field, Period, Plan, PlanInfo, Rating,
@@ -143,7 +143,7 @@ def _table_rows(wb, spec: schema.TableSpec, problems: list[DefinitionProblem]) -
 def _match_choice(value, choices: dict):
     text = str(value).strip()
     for label in choices:
-        if label.casefold() == text.casefold():
+        if fold_key(label) == fold_key(text):
             return label
     return None
 

@@ -5,6 +5,8 @@ Verdicts are Vietnamese words because they are what the form cell shows.
 """
 from __future__ import annotations
 
+from ..values import fold_key
+
 MET = "Đạt"
 MET_STRETCH = "Đạt mức phấn đấu"
 NOT_MET = "Chưa đạt"
@@ -27,9 +29,9 @@ def target_verdict(comparator: str, value, minimum, stretch) -> str | None:
     if value is None or value == "":
         return None
     if comparator == "yes":
-        if value is True or (isinstance(value, str) and value.strip().casefold() == YES.casefold()):
+        if value is True or (isinstance(value, str) and fold_key(value) == fold_key(YES)):
             return MET
-        if value is False or (isinstance(value, str) and value.strip().casefold() == NO.casefold()):
+        if value is False or (isinstance(value, str) and fold_key(value) == fold_key(NO)):
             return NOT_MET
         return CHECK
     if not _is_number(value):

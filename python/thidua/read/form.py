@@ -12,10 +12,13 @@ from pathlib import Path
 
 from ..errors import FileProblem
 from ..forms import contract as C
-from ..values import Parsed, parse_value
-from .workbook import Table, Workbook, open_workbook
+from ..values import Parsed, fold, parse_value
+from .workbook import Table, Workbook, cell_address, open_workbook
 
 SEVERITY_ERROR, SEVERITY_WARNING, SEVERITY_INFO = "lỗi", "cảnh báo", "thông tin"
+# Lists a unit extends itself: rows typed right under them are read too (see list_rows).
+EXTENDED_LISTS = (C.INITIATIVE_TABLE, C.MEMBER_TABLE)
+BLANK_FORM = "blank_form"
 
 
 @dataclass(frozen=True)
@@ -155,7 +158,56 @@ def _text(v) -> str:
         return ""
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
-    return str(v).strip()
+    return fold(v)
+
+
+def _filled(v) -> bool:
+    return v is not None and not (isinstance(v, str) and not fold(v))
+
+
+def list_rows(t: Table) -> list[tuple[int, list, bool]]:
+    """(index, row, below) for the rows of a list a unit extends: the table's rows, then the rows
+    typed right under it (LibreOffice and WPS do not grow a table when one types below it). Index
+    continues past the table, so Table.address(index, j) is the cell either way."""
+    return ([(i, r, False) for i, r in enumerate(t.rows)]
+            + [(len(t.rows) + k, r, True) for k, r in enumerate(t.below)])
+
+
+def unit_entered_nothing(wb: Workbook) -> bool:
+    """No cell a unit fills holds anything, in the tables read: the issued form came back as issued.
+    (Reporter rows of the unit info, indicator entries, scores and explanations, registrations,
+    pledges, and the lists with the rows typed under them.)"""
+    def any_in(name: str, columns: tuple[str, ...] | None = None, when=None) -> bool:
+        t = wb.table(name)
+        if t is None:
+            return False
+        cols = [t.column(h) for h in columns] if columns else list(range(len(t.headers)))
+        cols = [c for c in cols if c is not None]
+        for _, row, _below in list_rows(t):
+            if when is not None and not when(t, row):
+                continue
+            if any(_filled(row[c]) for c in cols if c < len(row)):
+                return True
+        return False
+
+    def reporter(t, row):
+        c = t.column(C.CODE)
+        return c is not None and _text(row[c]) in C.UNIT_INPUT_CODES
+
+    def entry(t, row):
+        c = t.column(C.FIELD_TYPE)
+        return c is None or _text(row[c]) != "formula"
+
+    return not (any_in(C.UNIT_TABLE, (C.VALUE,), reporter) or any_in(C.INDICATOR_TABLE, (C.ENTRY,), entry)
+                or any_in(C.SCORE_TABLE, (C.SELF_SCORE, C.UPPER_SCORE, C.EXPLANATION))
+                or any_in(C.REGISTRATION_TABLE, (C.REGISTERED,)) or any_in(C.PLEDGE_TABLE, (C.PLEDGE_VALUE,))
+                or any_in(C.MEMBER_TABLE) or any_in(C.INITIATIVE_TABLE))
+
+
+def blank_form_message(file_name: str, unit_code: str) -> str:
+    return (f"Biểu mẫu '{file_name}' của đơn vị {unit_code or '(không rõ)'} gửi về chưa điền gì: mọi ô cần nhập "
+            "(người báo cáo, số liệu, tự chấm điểm, đăng ký, danh sách) đều trống, nên không tính là đã nộp báo "
+            "cáo. Hãy điền số liệu vào biểu mẫu rồi lưu và gửi lại.")
 
 
 def _number_or_none(v):
@@ -205,7 +257,7 @@ def read_meta(wb: Workbook, path: Path) -> dict[str, str]:
 def read_form(path: str | Path, plan=None, data: bytes | None = None) -> FormData:
     """Read one filled form. `plan`, when given, decides field types (the plan wins over the form)."""
     path = Path(path)
-    return form_from_workbook(open_workbook(path, data), plan)
+    return form_from_workbook(open_workbook(path, data, below=EXTENDED_LISTS), plan)
 
 
 LIST_TABLES = ((C.INITIATIVE_TABLE, C.INITIATIVE_TYPES), (C.REGISTRATION_TABLE, C.REGISTRATION_TYPES),
@@ -229,7 +281,7 @@ def form_from_workbook(wb: Workbook, plan=None, lists: bool = True) -> FormData:
             found[name] = _read_list(t, types, problems)
 
     form = FormData(path, wb.engine, meta, info, values, targets, scores, found, problems, wb.sheet_names)
-    _check_identity(form, shown, plan)
+    _check_identity(form, shown, plan, ind)
     return form
 
 
@@ -311,7 +363,7 @@ def _read_indicators(t: Table, plan, problems):
         stretch = _number_or_none(row[col[C.TARGET_STRETCH]])
         target_code = _text(row[col[C.TARGET_CODE]])
         text = _text(row[col[C.TARGET_TEXT]])
-        shown.append((code, target_code, comparator, minimum, stretch, text))
+        shown.append((code, target_code, comparator, minimum, stretch, text, i))
         if target_code:
             targets[code] = ShownTarget(code, target_code, comparator, minimum, stretch, text, t.sheet,
                                         t.address(i, col[C.TARGET_TEXT]))
@@ -343,9 +395,17 @@ def _read_scores(t: Table | None, problems) -> dict[str, ScoreEntry]:
 
 def _read_list(t: Table, types: dict[str, str], problems) -> ListTable:
     rows, cells, sheet_rows = [], [], []
-    for i, row in enumerate(t.rows):
+    for i, row, below in list_rows(t):
         if all(not _text(v) for v in row):
             continue
+        if below:
+            first = next(j for j, v in enumerate(row) if _text(v))
+            where = f"{t.address(i, 0)}:{t.address(i, len(t.headers) - 1)}"
+            _problem(problems, "row_below_table", SEVERITY_WARNING, t.sheet, t.address(i, first), None,
+                     row[first], f"Trang '{t.sheet}', dòng {t.first_row + i + 1} ({where}) nằm ngay dưới bảng nên chưa "
+                     "thuộc bảng (LibreOffice, WPS không tự mở rộng bảng khi gõ bên dưới). Chương trình vẫn đọc dòng "
+                     "này như một dòng của bảng; để chắc chắn, hãy kéo góc dưới bên phải của bảng xuống cho bảng "
+                     "bao cả dòng này, hoặc chèn thêm dòng ở giữa bảng.")
         record = {}
         for j, h in enumerate(t.headers):
             typ = types.get(h, "text")
@@ -359,7 +419,7 @@ def _read_list(t: Table, types: dict[str, str], problems) -> ListTable:
     return ListTable(t.name, t.sheet, list(t.headers), rows, cells, sheet_rows, t.first_col)
 
 
-def _check_identity(form: FormData, shown: list[tuple], plan) -> None:
+def _check_identity(form: FormData, shown: list[tuple], plan, ind: Table) -> None:
     """Identity shown vs recorded; targets shown vs the digest recorded at issue time."""
     p = form.problems
     code_entry = form.info.get("ma_don_vi")
@@ -368,11 +428,9 @@ def _check_identity(form: FormData, shown: list[tuple], plan) -> None:
                  code_entry.raw, f"Trang '{code_entry.sheet}', ô {code_entry.cell}: mã đơn vị '{_text(code_entry.raw)}' "
                  f"khác mã đơn vị của biểu mẫu '{form.unit_code}'. Không sửa ô đã khóa; hãy dùng biểu mẫu gốc.")
     recorded = form.meta.get("targets_digest", "")
-    actual = C.targets_digest(form.unit_code, form.plan_fingerprint, shown)
+    actual = C.targets_digest(form.unit_code, form.plan_fingerprint, [r[:6] for r in shown])
     if recorded != actual:
-        _problem(p, "targets_changed", SEVERITY_ERROR, None, None, None, None,
-                 "Chỉ tiêu trong biểu mẫu khác với chỉ tiêu khi phát hành (có thể đã bị sửa). Khi tổng hợp, "
-                 "chỉ tiêu được lấy từ kế hoạch; hãy dùng biểu mẫu gốc nếu cần xem đúng chỉ tiêu.")
+        p.extend(_changed_targets(form, shown, plan, ind))
     if plan is not None:
         if form.plan_id != plan.info.plan_id:
             _problem(p, "other_plan", SEVERITY_ERROR, None, None, None, form.plan_id,
@@ -389,3 +447,50 @@ def _check_identity(form: FormData, shown: list[tuple], plan) -> None:
         if form.unit_code not in plan.unit_by_code:
             _problem(p, "unknown_unit", SEVERITY_ERROR, None, None, None, form.unit_code,
                      f"Mã đơn vị '{form.unit_code}' không có trong danh sách đơn vị của kế hoạch.")
+
+
+_SHOWN_COLUMNS = (C.TARGET_CODE, C.COMPARATOR, C.TARGET_MIN, C.TARGET_STRETCH, C.TARGET_TEXT)
+
+
+def _changed_targets(form: FormData, shown: list[tuple], plan, ind: Table) -> list[ReadProblem]:
+    """The targets shown differ from those issued (the digest says so): name each changed row,
+    its cell and the target as issued, when a plan says what was issued."""
+    tail = "Khi tổng hợp, chỉ tiêu được lấy từ kế hoạch; hãy dùng biểu mẫu gốc nếu cần xem đúng chỉ tiêu."
+    expected = None
+    if plan is not None and form.unit_code in plan.unit_by_code:
+        from ..forms.layout import layout_for
+        expected = {r.field.code: r for r in layout_for(plan, plan.kind_of(form.unit_code, form.unit_kind)).indicators}
+    if not expected:
+        return [ReadProblem("targets_changed", SEVERITY_ERROR, ind.sheet, None, None, None,
+                            f"Trang '{ind.sheet}': chỉ tiêu trong biểu mẫu khác với chỉ tiêu khi phát hành (có thể đã "
+                            f"bị sửa). {tail}")]
+    same_plan = form.plan_fingerprint == plan.fingerprint
+    out = []
+    seen = set()
+    for code, target_code, comparator, minimum, stretch, text, i in shown:
+        seen.add(code)
+        row = expected.get(code)
+        want = row.shown() if row is not None else (code, "", "", None, None, "")
+        have = (code, target_code, comparator, minimum, stretch, text)
+        if [C.normalise_shown(x) for x in want] == [C.normalise_shown(x) for x in have]:
+            continue
+        diff = [h for h, a, b in zip(_SHOWN_COLUMNS, want[1:], have[1:]) if C.normalise_shown(a) != C.normalise_shown(b)]
+        col = ind.column(C.TARGET_TEXT if C.TARGET_TEXT in diff else diff[0])
+        cell = ind.address(i, col)
+        label = form.values[code].label if code in form.values else code
+        issued = want[5] or "không có chỉ tiêu"
+        now = text or "(trống)"
+        why = "" if same_plan else " (kế hoạch đã đổi phiên bản sau khi phát biểu mẫu nên có thể do thay đổi kế hoạch)"
+        out.append(ReadProblem("targets_changed", SEVERITY_ERROR, ind.sheet, cell, code, text,
+                               f"Trang '{ind.sheet}', ô {cell} ({label}): chỉ tiêu {want[1] or ''} đang ghi '{now}', "
+                               f"khác chỉ tiêu khi phát '{issued}' (cột {', '.join(diff)}){why}. {tail}"))
+    for code, row in expected.items():
+        if code not in seen and row.target is not None:
+            out.append(ReadProblem("targets_changed", SEVERITY_ERROR, ind.sheet, None, code, None,
+                                   f"Trang '{ind.sheet}': dòng chỉ tiêu {row.target.code} ({row.field.label}) đã bị "
+                                   f"xóa khỏi bảng. {tail}"))
+    if not out:       # the digest differs but every row matches this plan: the digest itself was edited
+        out.append(ReadProblem("targets_changed", SEVERITY_ERROR, ind.sheet, None, None, None,
+                               f"Trang '{ind.sheet}': dấu kiểm chỉ tiêu của biểu mẫu không khớp (bảng nhận dạng ẩn đã "
+                               f"bị sửa). {tail}"))
+    return out
