@@ -122,20 +122,30 @@ def consolidate_once(plan_path: Path, folder: Path, out: Path, workers: int | No
 
 
 def child(args) -> int:
-    """One consolidation in this fresh process; prints JSON with timings and peak memory."""
+    """One consolidation in this fresh process; prints JSON with timings and peak memory.
+    --no-preflight: the parser reads each file as it came (the reader before issue 11), to
+    measure what inspecting before parsing costs."""
     import resource
+    if args.no_preflight:
+        import thidua.read.workbook as W
+        from thidua.read.preflight import Package
+        W.preflight = lambda data, name, path, only=None: Package(data)
     info = consolidate_once(Path(args.plan), Path(args.folder), Path(args.out_file), args.workers)
-    info["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    info["workers_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    info["peak_rss_mb"] = me.ru_maxrss / 1024
+    info["workers_peak_rss_mb"] = kids.ru_maxrss / 1024
+    info["cpu_seconds"] = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime   # whole process tree
     print(json.dumps(info))
     return 0
 
 
-def run_child(plan_path: Path, folder: Path, out_file: Path, workers: int | None) -> dict:
+def run_child(plan_path: Path, folder: Path, out_file: Path, workers: int | None, preflight: bool = True) -> dict:
     cmd = [sys.executable, __file__, "--child", "--plan", str(plan_path), "--folder", str(folder),
            "--out-file", str(out_file)]
     if workers:
         cmd += ["--workers", str(workers)]
+    if not preflight:
+        cmd.append("--no-preflight")
     proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -152,6 +162,10 @@ def main(argv=None) -> int:
     ap.add_argument("--out-file", help=argparse.SUPPRESS)
     ap.add_argument("--workers", type=int)
     ap.add_argument("--skip-one-process", action="store_true", help="skip the one-process comparison run")
+    ap.add_argument("--no-preflight", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--inspection", type=int, default=0, metavar="PAIRS",
+                    help="also measure what inspecting files before parsing costs: PAIRS interleaved runs with "
+                         "and without it (read.preflight), median and spread of the share")
     args = ap.parse_args(argv)
     if args.child:
         return child(args)
@@ -176,6 +190,23 @@ def main(argv=None) -> int:
     print(f"speed ratio bare/consolidation: {ratio:.2f} (goal ≥ 0.50: consolidation at least half as fast)")
     print(f"peak memory at N={n}: consolidating process {best['peak_rss_mb']:.0f} MB, "
           f"largest worker {best['workers_peak_rss_mb']:.0f} MB; output {(out / 'tong_hop.xlsx').stat().st_size / 1e6:.1f} MB")
+    if args.inspection:
+        import statistics
+        shares, cpu_shares = [], []
+        for i in range(args.inspection):
+            pair = {}
+            for with_it in ((True, False) if i % 2 == 0 else (False, True)):      # A B, B A, ...
+                pair[with_it] = run_child(plan_path, folder, out / "tong_hop_p.xlsx", args.workers, with_it)
+            wall = {k: v["seconds"] for k, v in pair.items()}
+            cpu = {k: v["cpu_seconds"] for k, v in pair.items()}
+            shares.append((wall[True] - wall[False]) / wall[True])
+            cpu_shares.append((cpu[True] - cpu[False]) / cpu[True])
+            print(f"  pair {i + 1}: with inspection {wall[True]:.2f} s ({cpu[True]:.2f} s CPU), without "
+                  f"{wall[False]:.2f} s ({cpu[False]:.2f} s CPU); share {shares[-1]:+.1%} of wall time, "
+                  f"{cpu_shares[-1]:+.1%} of CPU time")
+        print(f"inspection before parsing: median share of consolidation time {statistics.median(shares):+.1%} "
+              f"(min {min(shares):+.1%}, max {max(shares):+.1%}); of CPU time {statistics.median(cpu_shares):+.1%} "
+              f"(min {min(cpu_shares):+.1%}, max {max(cpu_shares):+.1%}); goal ≤ 10%")
     for m in [int(x) for x in args.memory.split(",") if x.strip()]:
         p_path, p_paths = make_forms(out, m)
         r = run_child(p_path, p_paths[0].parent, out / f"tong_hop_{m}.xlsx", args.workers)

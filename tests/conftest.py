@@ -16,6 +16,7 @@ import pytest
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 sys.path.insert(0, str(Path(__file__).parent))
 
+from support.consolidation import cluster_books, consolidated, inbox  # noqa: E402,F401  (session fixtures)
 from support.fixtures import *  # noqa: E402,F401,F403
 from support.libreoffice import find_soffice  # noqa: E402
 

@@ -16,7 +16,6 @@ from datetime import datetime
 import pytest
 from openpyxl import load_workbook
 
-from support.consolidation import *  # noqa: F401,F403  (fixtures)
 from support.consolidation import (PERIOD, expected_industry, fingerprint, floor_share, score, table_cells,
                                    table_rows)
 from support.fixtures import fill

@@ -156,3 +156,10 @@ def test_cli_usage_errors_are_vietnamese(capsys):
     assert main(["forms"]) == 2
     assert "Lệnh chưa đúng" in capsys.readouterr().err
     assert main(["nonsense"]) == 2
+
+
+def test_file_problems_cross_process_boundaries_intact():
+    """Workers send results back pickled: a FileProblem keeps its code, message and path."""
+    import pickle
+    p = pickle.loads(pickle.dumps(FileProblem("Tệp hỏng.", code="corrupt", path="a.xlsm")))
+    assert (type(p), p.code, p.message, p.path, str(p)) == (FileProblem, "corrupt", "Tệp hỏng.", "a.xlsm", "Tệp hỏng.")

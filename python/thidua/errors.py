@@ -20,6 +20,16 @@ class ThiduaError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self):                # keyword arguments survive pickling (worker processes)
+        return (_rebuild, (type(self), self.message, dict(self.__dict__)))
+
+
+def _rebuild(cls, message: str, state: dict):
+    exc = cls.__new__(cls)
+    Exception.__init__(exc, message)
+    exc.__dict__.update(state)
+    return exc
+
 
 class FileProblem(ThiduaError):
     """A whole file cannot be used. Codes: not_found, lock_file, locked, encrypted, old_format,

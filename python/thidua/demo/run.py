@@ -20,9 +20,13 @@ from .fill import play_province
 PERIOD = "dot-1"
 
 
-def plant_bad_files(returned: Path, filled, rng: random.Random) -> dict[str, str]:
-    """The files that turn up in a real inbox besides good forms; name -> expected status."""
+def plant_bad_files(returned: Path, filled, rng: random.Random, blank: Path | None = None) -> dict[str, str]:
+    """The files that turn up in a real inbox besides good forms; name -> expected status.
+    `blank`: an issued form that its unit sends back without filling anything."""
     bad: dict[str, str] = {}
+    if blank is not None:
+        shutil.copy2(blank, returned / blank.name)
+        bad[blank.name] = "blank_form"
     first = filled[0].path
     # A unit sends a corrected copy a few days later: both arrive.
     dup = returned / (first.stem + "_ban-sua-lai" + first.suffix)
@@ -70,7 +74,8 @@ def run_demo(out: Path, seed: int = 2026) -> int:
         shutil.rmtree(issued_dir)
     issued = issue_forms(plan, PERIOD, issued_dir)
     filled, missing = play_province(plan, period, issued, returned, rng)
-    bad = plant_bad_files(returned, filled, rng)
+    issued_by_unit = {p.name.split("_")[1]: p for p in issued}
+    bad = plant_bad_files(returned, filled, rng, blank=issued_by_unit[missing[0].code] if missing else None)
     manifest = {
         "plan": str(plan_path), "period": PERIOD, "missing": [u.code for u in missing],
         "late": [f.unit.code for f in filled if f.late],

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import FileProblem
-from .contain import FILE_TIMEOUT_SECONDS, Failure, run_contained
+from .contain import Failure, run_contained
 from .files import FILE, Found, skipped_reason
 
 
@@ -26,7 +26,8 @@ def failure_problem(path: Path, failure: Failure) -> FileProblem:
     log = record(f"{path}: {failure.kind}\n{failure.detail}")
     where = f" Chi tiết kỹ thuật ghi ở {log}." if log else ""
     if failure.kind == "timeout":
-        return FileProblem(f"'{name}' đọc quá {FILE_TIMEOUT_SECONDS:.0f} giây chưa xong nên đã dừng (tệp có cấu trúc "
+        from . import contain
+        return FileProblem(f"'{name}' đọc quá {contain.FILE_TIMEOUT_SECONDS:.0f} giây chưa xong nên đã dừng (tệp có cấu trúc "
                            "bất thường). Hãy mở tệp trong Excel, lưu lại rồi gửi lại." + where,
                            code="reader_timeout", path=str(path))
     if failure.kind == "memory":

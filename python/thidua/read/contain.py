@@ -35,12 +35,14 @@ class Failure:
 
 
 def run_contained(func: Callable, items: Sequence, *, workers: int, on_failure: Callable,
-                  timeout: float = FILE_TIMEOUT_SECONDS, memory: int | None = WORKER_MEMORY_BYTES,
+                  timeout: float | None = None, memory: int | None = WORKER_MEMORY_BYTES,
                   initializer: Callable | None = None, initargs: tuple = ()) -> list:
     """[func(item) or on_failure(item, Failure)] for each item, in order.
 
     `workers` processes (0: in this process, without protection against a crash or a hang;
-    also the fallback when processes cannot be started here)."""
+    also the fallback when processes cannot be started here). `timeout`: seconds per item
+    (default FILE_TIMEOUT_SECONDS, read at call time)."""
+    timeout = FILE_TIMEOUT_SECONDS if timeout is None else timeout
     items = list(items)
     if not items:
         return []
@@ -201,7 +203,14 @@ class _Pool:
         """Take every message waiting; False when the worker's end is gone."""
         try:
             while slot.conn.poll():
-                message = slot.conn.recv()
+                try:
+                    message = slot.conn.recv()
+                except (EOFError, OSError):
+                    raise
+                except Exception as exc:  # noqa: BLE001 - pickled there, cannot be rebuilt here
+                    if not slot.inflight:     # answers come in order: it is the head's
+                        raise
+                    message = ("fail", slot.inflight[0][0], "no_result", _describe(exc))
                 if message[0] == "ready":
                     slot.ready = True
                     continue
