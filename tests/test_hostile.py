@@ -92,7 +92,7 @@ def test_the_run_still_writes_everyone_elses_results(hostile_run, consolidated, 
     assert sorted(names) == sorted(on_disk)
     # the missing-units list says the blank form arrived
     rows = {r["Mã đơn vị"]: r for r in table_rows(out, "tblMissing")}
-    assert "chưa điền" in rows[missing[0].code]["Ghi chú"].lower()
+    assert rows[missing[0].code]["Ghi chú"] == "Có tệp gửi về: chưa điền (biểu mẫu trống)"
     # sources untouched
     after = {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in before}
     assert after == before

@@ -406,11 +406,11 @@ def _completeness(wb, w: _Writer, c, used) -> None:
     ws.write_string(row, 0, "CĐCS CHƯA NỘP BÁO CÁO", w.heading)
     row += 1
     unused: dict[str, list[str]] = {}        # a unit's files that came but could not count as its report
-    for e in c.entries:
-        if e.unit and e.status not in (INCLUDED, DUPLICATE):
-            unused.setdefault(e.unit, []).append(f"'{e.name}': {e.status_label.lower()}")
+    for e in c.entries:                       # (the file names are on the files sheet)
+        if e.unit and e.status not in (INCLUDED, DUPLICATE) and e.status_label not in unused.get(e.unit, []):
+            unused.setdefault(e.unit, []).append(e.status_label)
     missing = [[u.cluster, u.code, u.name, KIND_LABELS.get(u.kind, u.kind), u.email or "",
-                ("Đã nhận " + "; ".join(unused[u.code])) if u.code in unused else ""]
+                ("Có tệp gửi về: " + "; ".join(x.lower() for x in unused[u.code])) if u.code in unused else ""]
                for k in c.completeness for u in k.missing]
     if missing:
         row = w.table(ws, "tblMissing", row, 0, ["Cụm", "Mã đơn vị", "Tên đơn vị", "Loại hình", "Email", "Ghi chú"],
