@@ -121,3 +121,28 @@ def test_score_macro_writes_its_sheet_and_agrees_with_the_engine(plan, form_path
 def test_a_book_that_is_not_a_form_gets_a_vietnamese_alert(plan_path):
     findings, state = run(payload_from_file(plan_path), live.validate)
     assert findings == [] and "tệp kế hoạch" in state["_alerts"][-1]
+
+
+def test_a_member_typed_under_the_table_is_read_by_the_button_too(plan, issued, tmp_path):
+    """A row typed right under the member table (a book saved by LibreOffice or WPS, which do not
+    grow tables): the Kiểm tra button reads it and warns at its cell, like the command line."""
+    from openpyxl.utils.cell import range_boundaries
+
+    from thidua.demo.edits import find_table
+    from thidua.forms import contract as C
+    individual = next(t for t in plan.titles if t.target_of == "individual")
+    path = fill(plan, public_form(plan, issued), tmp_path / "duoi_bang.xlsx",
+                members=[{C.M_NAME: f"Người {i}", C.M_DEPT: "Khoa Nội", C.M_TITLE: individual.name, C.M_DAYS: 1,
+                          C.M_MONTHS: 12} for i in range(C.MEMBER_BLANK_ROWS)])
+    wb = load_workbook(path)
+    ws, t = find_table(wb, C.MEMBER_TABLE)
+    min_col, min_row, max_col, max_row = range_boundaries(t.ref)
+    headers = [ws.cell(min_row, c).value for c in range(min_col, max_col + 1)]
+    for h, v in {C.M_NAME: "Lê Văn Dưới", C.M_DEPT: "Khoa Dược", C.M_TITLE: individual.name}.items():
+        ws.cell(max_row + 1, min_col + headers.index(h)).value = v
+    wb.save(path)
+    findings, _ = run(payload_from_file(path), live.validate)
+    below = [f for f in findings if f.rule == "row_below_table"]
+    assert len(below) == 1 and below[0].cell.endswith(str(max_row + 1)), [f.message for f in below]
+    key = lambda fs: [(f.rule, f.severity, f.sheet, f.cell) for f in fs]  # noqa: E731
+    assert key(findings) == key(check_files([path], plan)[0].findings)
