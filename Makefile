@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 EXCEL_OUT := build/excel
 EXCEL     := $(EXCEL_OUT)/manifest.json
 EXCEL_SRC := $(wildcard xl/*.py xl/ribbon/*.xml xl/vba/*.bas python/thidua/excel/udfs.py \
-               python/thidua/forms/*.py python/thidua/plan/*.py workbook_templates/sample_plan/*.csv)
+               python/thidua/forms/*.py python/thidua/contract.py python/thidua/plan/*.py workbook_templates/sample_plan/*.csv)
 
 .PHONY: all install excel demo test bench clean
 

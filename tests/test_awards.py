@@ -98,7 +98,7 @@ def test_collective_rule_on_the_unit_rating(plan):
 def test_registrations_in_a_form_are_checked_at_their_cells(plan, issued, tmp_path):
     from support.fixtures import fill, public_form
     from thidua.check.engine import check_form
-    from thidua.forms import contract as C
+    from thidua import contract as C
     from thidua.read.form import read_form
 
     person = lambda name, title, **kw: {C.M_NAME: name, C.M_DEPT: "Khoa Nội", C.M_TITLE: title,  # noqa: E731

@@ -7,7 +7,7 @@ import math
 
 from thidua.check.awards import collective_registrations, members_of
 from thidua.consolidate.awards import UnitEntry, counts_by_title, proposals, tally_by_level, tally_text
-from thidua.forms import contract as C
+from thidua import contract as C
 from thidua.read.form import read_form
 from thidua.score.engine import score_form
 

@@ -26,7 +26,7 @@ from thidua.consolidate.core import consolidate, run
 from thidua.consolidate.workbook import write_consolidation
 from thidua.demo.edits import table_cell
 from thidua.errors import ThiduaError
-from thidua.forms import contract as C
+from thidua import contract as C
 
 
 def inventory(path) -> dict[str, dict]:

@@ -10,7 +10,7 @@ import pytest
 
 from support.consolidation import PERIOD
 from support.remote_book import book_from_payload, payload_from_file
-from thidua.consolidate import excel_host as H
+from thidua.excel import consolidation as H
 from thidua.consolidate.core import consolidate
 from thidua.consolidate.records import INCLUDED
 

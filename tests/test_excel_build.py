@@ -191,7 +191,7 @@ def test_openpyxl_save_keeps_ribbon_and_vba(issued, tmp_path):
     from openpyxl import load_workbook
 
     from thidua.demo.edits import keeps_macros, table_cell
-    from thidua.forms import contract as C
+    from thidua import contract as C
 
     src = issued[0]
     wb = load_workbook(src, keep_vba=keeps_macros(src))

@@ -15,7 +15,7 @@ import pytest
 import thidua.excel as X
 from support.fixtures import fill, public_form
 from support.remote_book import book_from_payload, payload_from_file
-from thidua.forms import contract as C
+from thidua import contract as C
 from thidua.read.form import read_form
 
 

@@ -6,7 +6,7 @@ from datetime import date
 from openpyxl import load_workbook
 
 from thidua.demo.edits import find_table, insert_rows_above_table, table_cell
-from thidua.forms import contract as C
+from thidua import contract as C
 from thidua.forms.write import form_filename, slugify
 from thidua.read.form import read_form
 

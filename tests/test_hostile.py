@@ -28,7 +28,7 @@ from thidua.consolidate.core import consolidate, run
 from thidua.demo.edits import find_table, list_row_cells, table_cell
 from thidua.demo.fill import fill_form
 from thidua.errors import FileProblem
-from thidua.forms import contract as C
+from thidua import contract as C
 from thidua.read import preflight as P
 from thidua.read.form import read_form
 

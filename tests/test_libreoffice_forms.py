@@ -6,7 +6,7 @@ import python_calamine as pc
 import pytest
 
 from support.libreoffice import convert
-from thidua.forms import contract as C
+from thidua import contract as C
 from thidua.forms.layout import expected_formula_values, layout_for
 from thidua.read.form import read_form
 

@@ -11,7 +11,7 @@ from support.fixtures import fill, public_form
 from support.remote_book import apply_actions, book_from_payload, payload_from_file
 from thidua.check.report import check_files
 from thidua.excel import live
-from thidua.forms.contract import INPUT_FILL
+from thidua.contract import INPUT_FILL
 
 MISTAKES = {"kpcd_da_thu": 120_000_000, "so_luot_tham_du": "khoảng 300", "vi_pham_y_duc": 1,
             "so_cnvcld": "200 người", "ngay_hoi_nghi": "20/12/2025"}
@@ -84,7 +84,7 @@ def test_running_twice_leaves_the_same_marks(form_path):
 def test_clear_marks_removes_only_what_the_tool_added(form_path, tmp_path):
     wb = load_workbook(form_path)
     from thidua.demo.edits import table_cell
-    from thidua.forms import contract as C
+    from thidua import contract as C
     table_cell(wb, C.INDICATOR_TABLE, "kpcd_da_thu", C.NOTE).comment = Comment("Thu bù năm trước", "Hương")
     table_cell(wb, C.INDICATOR_TABLE, "kpcd_da_thu", C.ENTRY).comment = Comment("Số theo sổ quỹ", "Hương")
     path = tmp_path / "co_ghi_chu.xlsx"
@@ -129,7 +129,7 @@ def test_a_member_typed_under_the_table_is_read_by_the_button_too(plan, issued, 
     from openpyxl.utils.cell import range_boundaries
 
     from thidua.demo.edits import find_table
-    from thidua.forms import contract as C
+    from thidua import contract as C
     individual = next(t for t in plan.titles if t.target_of == "individual")
     path = fill(plan, public_form(plan, issued), tmp_path / "duoi_bang.xlsx",
                 members=[{C.M_NAME: f"Người {i}", C.M_DEPT: "Khoa Nội", C.M_TITLE: individual.name, C.M_DAYS: 1,

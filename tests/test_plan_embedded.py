@@ -343,7 +343,7 @@ def test_one_tampered_form_does_not_stop_the_batch(plan, issued, tmp_path):
 
     from thidua.check.report import check_files
     from thidua.demo.edits import table_cell
-    from thidua.forms import contract as C
+    from thidua import contract as C
     good, bad = (tmp_path / p.name for p in issued[:2])
     good.write_bytes(issued[0].read_bytes())
     data = carried(meta_of(issued[1]))

@@ -11,7 +11,7 @@ from openpyxl import Workbook, load_workbook
 from thidua.cli import main
 from thidua.demo.edits import find_table, table_cell
 from thidua.errors import FileProblem
-from thidua.forms import contract as C
+from thidua import contract as C
 from thidua.read import workbook as wbmod
 from thidua.read.form import read_form
 

@@ -78,7 +78,7 @@ def fill(plan, src: Path, dst: Path, values: dict | None = None, scores: dict | 
     from openpyxl import load_workbook
 
     from thidua.demo.edits import list_row_cells, table_cell
-    from thidua.forms import contract as C
+    from thidua import contract as C
     from thidua.values import parse_date
 
     def put(cell, v):

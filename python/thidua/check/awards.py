@@ -228,7 +228,7 @@ def title_code(plan: Plan, text) -> str | None:
 def member_from_row(plan: Plan, position: int, r: dict, sheet: str | None = None,
                     cell: str | None = None) -> Member | None:
     """A member-table row (values by header, as read) as a Member; None for an empty row."""
-    from ..forms import contract as C
+    from .. import contract as C
     from ..values import parse_value
     name = r.get(C.M_NAME)
     if not name and not r.get(C.M_TITLE):
@@ -244,7 +244,7 @@ def member_from_row(plan: Plan, position: int, r: dict, sheet: str | None = None
 
 
 def members_of(form, plan: Plan) -> list[Member]:
-    from ..forms import contract as C
+    from .. import contract as C
     lst = form.lists.get(C.MEMBER_TABLE)
     if lst is None:
         return []
@@ -254,14 +254,14 @@ def members_of(form, plan: Plan) -> list[Member]:
 
 def registered(rows) -> list[int]:
     """Indexes of the registration rows (by header, typed or raw) the unit ticked 'Có'."""
-    from ..forms import contract as C
+    from .. import contract as C
     from ..values import parse_yes_no
     return [i for i, r in enumerate(rows) if r.get(C.CODE) and parse_yes_no(r.get(C.REGISTERED)).value is True]
 
 
 def collective_registrations(form) -> list[tuple[str, str, str]]:
     """[(title code, sheet, cell of the 'Đăng ký' mark)] for the titles the unit ticked."""
-    from ..forms import contract as C
+    from .. import contract as C
     lst = form.lists.get(C.REGISTRATION_TABLE)
     if lst is None:
         return []

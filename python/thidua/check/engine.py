@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ..forms import contract as C
+from .. import contract as C
 from ..forms.layout import expected_formula_values, layout_for
 from ..plan.calendar import report_date_problem
 from ..plan.expr import parse_formula
@@ -320,7 +320,7 @@ def rule_registrations(ctx: Context):
 
 def rule_pledges(ctx: Context):
     """The pledge: not below the plan's target; the unit's figures measured against it too."""
-    from ..forms import contract as C
+    from .. import contract as C
     from ..plan.semantics import MET_VERDICTS, target_verdict
     from ..values import parse_number, parse_yes_no
     lst = ctx.form.lists.get(C.PLEDGE_TABLE)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import FileProblem, ThiduaError
-from ..forms import contract as C
+from .. import contract as C
 from ..read.form import SEVERITY_ERROR, FormData, form_with_rules
 from ..values import format_number_vi
 from .findings import COLUMNS, HEADERS_VI, Finding, has_errors, summary_text
@@ -79,7 +79,7 @@ def check_files(paths, plan=None, previous: dict[str, FormData] | None = None) -
 
 
 def form_meta(wb):
-    from ..forms import contract as C
+    from .. import contract as C
     return wb.table(C.META_TABLE)
 
 
@@ -87,7 +87,7 @@ def _meta_cell(meta_table) -> tuple:
     """(sheet, cell) of the embedded plan in the meta table, to locate a finding about it."""
     if meta_table is None:
         return ()
-    from ..forms import contract as C
+    from .. import contract as C
     from ..plan.embed import META_PREFIX
     k = meta_table.column(C.KEY)
     v = meta_table.column(C.VALUE)

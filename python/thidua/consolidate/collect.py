@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ..errors import FileProblem
-from ..forms import contract as C
+from .. import contract as C
 from ..forms.layout import expected_formula_values, layout_for
 from ..plan.calendar import report_date_problem
 from ..plan.model import Period, Plan

@@ -42,7 +42,7 @@ PREFIX_ATTR = {INFO: "info", VALUE_COL: "values", SELF: "self_scores", UPPER: "u
 
 def raw_columns(plan) -> list[tuple[str, str]]:
     """(header, Vietnamese label) of the raw columns, in plan order, for every kind."""
-    from ..forms import contract as C
+    from .. import contract as C
     cols = [(INFO + code, label) for code, label, is_input, _ in C.UNIT_ROWS if is_input]
     cols += [(VALUE_COL + f.code, f.label) for f in plan.fields if not f.is_derived]
     for c in plan.criteria:
@@ -121,19 +121,19 @@ def raw_value(v):
 
 
 def member_headers() -> list[str]:
-    from ..forms import contract as C
+    from .. import contract as C
     return [*MEMBER_KEY, *C.MEMBER_COLUMNS]
 
 
 def member_rows(rec: UnitRecord) -> list[list]:
     """A submission's member rows for tblMemberInputs."""
-    from ..forms import contract as C
+    from .. import contract as C
     return [[rec.unit, rec.sha256, *[raw_value(m.get(h)) for h in C.MEMBER_COLUMNS]] for m in rec.members]
 
 
 def members_by_submission(table) -> dict[tuple[str, str], list[dict]]:
     """tblMemberInputs read back: (unit, sha256) -> member rows {header: raw}, in order."""
-    from ..forms import contract as C
+    from .. import contract as C
     headers = [str(h) for h in table.headers]
     out: dict[tuple[str, str], list[dict]] = {}
     for row in table.rows:

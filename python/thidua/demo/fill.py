@@ -15,7 +15,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from ..forms import contract as C
+from .. import contract as C
 from ..plan.model import Period, Plan, Unit
 from ..values import format_number_vi
 from .edits import insert_rows_above_table, keeps_macros, list_row_cells, table_cell

@@ -23,7 +23,7 @@ from pathlib import Path
 
 TITLE = "Thi đua"
 LIVE = "thidua.excel.live"                       # validate/score/clear_marks/validate_active(book)
-HOST = "thidua.consolidate.excel_host"           # consolidate_cluster/consolidate_industry(book)
+HOST = "thidua.excel.consolidation"           # consolidate_cluster/consolidate_industry(book)
 
 FORM_BUTTONS = ("validate", "score", "clear_marks", "show_help")
 ADDIN_BUTTONS = ("issue_forms", "consolidate_cluster", "consolidate_industry", "validate_active")
@@ -54,7 +54,7 @@ def show_help(book=None):
     """Hướng dẫn: show the guide sheet and say what the buttons do."""
     book = _caller(book)
     with _reported(book):
-        from ..forms import contract as C
+        from .. import contract as C
         sheets = list(book.sheets)
         guide = next((s for s in sheets if s.name == C.SHEETS["guide"]), sheets[0] if sheets else None)
         if guide is not None:

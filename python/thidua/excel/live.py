@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..check.findings import HEADERS_VI, SEVERITIES, Finding, has_errors, summary_text
 from ..errors import ThiduaError
-from ..forms import contract as C
+from .. import contract as C
 from ..read.form import EXTENDED_LISTS, FormData, form_with_rules
 from ..read.workbook import MAX_ROWS_BELOW, Table, Workbook
 from ..values import fold, nfc

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from ..plan.expr import Formula, parse_formula
 from ..plan.model import Criterion, Field, Plan, Target, Unit
 from ..plan.semantics import describe_target, target_verdict
-from . import contract
+from .. import contract
 
 
 @dataclass(frozen=True)

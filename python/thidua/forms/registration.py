@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..plan.model import Plan, Unit
 from ..plan.schema import AWARD_LEVELS, DISCIPLINE_LEVELS, label_of
 from ..plan.semantics import NO, YES, describe_target
-from . import contract as C
+from .. import contract as C
 
 HEADER_ROW = 3
 

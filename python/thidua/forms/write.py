@@ -21,7 +21,7 @@ from ..plan.model import Period, Plan, Unit
 from ..plan.semantics import NO, YES, target_verdict_excel
 from ..write.xlsx import Styles, new_workbook, save_atomic, setup_print
 from ..xl import build as excel
-from . import contract as C
+from .. import contract as C
 from .layout import FormLayout, layout_for
 from .registration import write_registration_sheets
 

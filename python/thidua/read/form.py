@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from ..errors import FileProblem
-from ..forms import contract as C
+from .. import contract as C
 from ..values import Parsed, fold, parse_value
 from .workbook import Table, Workbook, cell_address, open_workbook
 

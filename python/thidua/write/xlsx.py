@@ -15,7 +15,7 @@ from pathlib import Path
 import xlsxwriter
 import xlsxwriter.exceptions
 
-from ..forms.contract import FORMULA_FILL, INPUT_FILL   # the form's colours are part of its contract
+from ..contract import FORMULA_FILL, INPUT_FILL   # the form's colours are part of its contract
 
 FONT = "Times New Roman"
 A4 = 9

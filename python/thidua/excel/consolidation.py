@@ -43,9 +43,9 @@ def _button(book, per_cluster: bool, today: date | None):
 
 def _run(book, per_cluster: bool, today: date):
     from ..plan.read import read_plan
-    from .core import consolidate, read_inputs
-    from .report import short_text
-    from .workbook import write_consolidation
+    from ..consolidate.core import consolidate, read_inputs
+    from ..consolidate.report import short_text
+    from ..consolidate.workbook import write_consolidation
 
     plan_path = plan_of(book)
     if plan_path is None:
@@ -107,7 +107,7 @@ def plan_of(book) -> Path | None:
                      "hoạch, trang 'Kế hoạch'), rồi bấm lại nút. Các biểu mẫu nộp về để trong thư mục "
                      f"{RETURNED_PREFIX}<mã đợt> cạnh tệp kế hoạch.")
         return None
-    from ..excel import saved_path
+    from . import saved_path
     return saved_path(book, "tổng hợp dùng chỉ tiêu của tệp đã lưu.")
 
 
