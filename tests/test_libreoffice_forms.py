@@ -58,13 +58,13 @@ def test_recalculated_formulas_equal_python(soffice, plan, province, tmp_path):
             got_value = after.values[code].raw
             verdict_cell = _verdict(out[src], code)
             if after.values[code].derived:
-                if want["value"] is None:
+                if want.value is None:
                     assert got_value in ("", None), (src.name, code, got_value)
                 else:
-                    assert got_value == pytest.approx(want["value"], rel=1e-12), (src.name, code)
+                    assert got_value == pytest.approx(want.value, rel=1e-12), (src.name, code)
                 compared += 1
-            assert (verdict_cell or None) == want["verdict"], (src.name, code, verdict_cell, want)
-            verdicts += want["verdict"] is not None
+            assert (verdict_cell or None) == want.verdict, (src.name, code, verdict_cell, want)
+            verdicts += want.verdict is not None
     assert compared > 100 and verdicts > 500
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .. import contract as C
-from ..forms.layout import expected_formula_values, layout_for
+from ..forms.layout import NOTHING, Derived, expected_formula_values, layout_for
 from ..plan.calendar import report_date_problem
 from ..plan.expr import parse_formula
 from ..plan.model import Check, Field, Plan
@@ -35,7 +35,7 @@ class Context:
     plan: Plan
     kind: str
     values: dict[str, object]          # typed entered values plus recomputed derived values
-    derived: dict[str, dict]           # {field: {"value", "verdict"}} recomputed from the entries
+    derived: dict[str, Derived]        # formula cells' value and verdict, recomputed from the entries
     previous: dict[str, object] | None  # the same unit's figures of the previous period (year-to-date)
 
 
@@ -44,7 +44,7 @@ def check_form(form: FormData, plan: Plan, previous: FormData | dict | None = No
     kind = plan.kind_of(form.unit_code, form.unit_kind)
     entered = form.entered()
     derived = expected_formula_values(layout_for(plan, kind), entered)
-    values = {**entered, **{code: v["value"] for code, v in derived.items()}}
+    values = {**entered, **{code: v.value for code, v in derived.items()}}
     prev = previous.entered() if isinstance(previous, FormData) else previous
     ctx = Context(form, plan, kind, values, derived, prev)
     findings: list[Finding] = []
@@ -184,7 +184,7 @@ def rule_targets(ctx: Context):
         if e is None:
             continue
         f = ctx.plan.field_by_code[t.field]
-        verdict = ctx.derived.get(t.field, {}).get("verdict")
+        verdict = ctx.derived.get(t.field, NOTHING).verdict
         wanted = describe_target(t.comparator, t.value, t.stretch, t.unit_label)
         value = ctx.values.get(t.field)
         if verdict == NOT_MET:
@@ -356,7 +356,7 @@ def rule_pledges(ctx: Context):
         own = ctx.values.get(t.field)
         comparator = "<=" if t.comparator == "<=" else ">="
         e = ctx.form.values.get(t.field)
-        if e is not None and ctx.derived.get(t.field, {}).get("verdict") in MET_VERDICTS \
+        if e is not None and ctx.derived.get(t.field, NOTHING).verdict in MET_VERDICTS \
                 and target_verdict(comparator, own, p.value, None) == NOT_MET:
             yield Finding("pledge_not_met", SEVERITY_WARNING,
                           f"{_at(e)}: đạt chỉ tiêu kế hoạch nhưng chưa đạt mức đơn vị đã cam kết "

@@ -69,13 +69,13 @@ def problem_check(path: Path, exc: FileProblem) -> FileCheck:
     return FileCheck(Path(path), exc.code, message=exc.message, findings=[Finding(exc.code, SEVERITY_ERROR, exc.message)])
 
 
-def check_files(paths, plan=None, previous: dict[str, FormData] | None = None) -> list[FileCheck]:
+def check_files(paths, plan=None, previous: dict[str, FormData] | None = None, progress=None) -> list[FileCheck]:
     """Read, check and score each file (folders with their subfolders); `plan=None` uses the plan
     each form carries. Each file is read in a contained worker: a bad file costs that file."""
     from ..read.batch import run_files
     from ..read.files import list_inputs
     return run_files(check_one, list_inputs(paths), failed=problem_check, initializer=_set_context,
-                     initargs=(plan, previous))
+                     initargs=(plan, previous), progress=progress)
 
 
 def form_meta(wb):

@@ -255,7 +255,7 @@ def evaluate(record: UnitRecord, plan: Plan, period: Period | None = None, today
             continue
         entered[code] = parse_value(raw, f.type).value
     derived = expected_formula_values(layout_for(plan, kind), entered)
-    values = {**entered, **{code: d["value"] for code, d in derived.items()}}
+    values = {**entered, **{code: d.value for code, d in derived.items()}}
     verdicts = {t.code: target_verdict(t.comparator, values.get(t.field), t.value, t.stretch)
                 for t in plan.unit_targets_for(kind)}
     own = _numbers(record.self_scores)
@@ -414,7 +414,7 @@ def _inspect_path(path: str) -> Outcome:
     return inspect(Path(path), _SCOPE)
 
 
-def inspect_all(found: list, scope: Scope, workers: int | None = None) -> list[Outcome]:
+def inspect_all(found: list, scope: Scope, workers: int | None = None, progress=None) -> list[Outcome]:
     """Outcomes in the order of `found` (read.files.Found). Each file is read in a worker process
     with a memory and a time limit (two workers by default): a file that crashes, hangs or starves
     its reader costs that file only. workers=0 reads in this process, without that protection."""
@@ -423,4 +423,4 @@ def inspect_all(found: list, scope: Scope, workers: int | None = None) -> list[O
     for kind in {u.kind for u in scope.plan.units}:
         layout_for(scope.plan, kind)
     return run_files(_inspect_path, found, failed=failed_outcome, workers=workers, initializer=_init_worker,
-                     initargs=(scope,))
+                     initargs=(scope,), progress=progress)

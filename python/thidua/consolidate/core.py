@@ -124,8 +124,8 @@ class Inputs:
 
 
 def read_inputs(inputs, plan: Plan, period_code: str, *, out=None, workers: int | None = None,
-                check: bool = False) -> Inputs:
-    """Read every input path once (worker processes for many files)."""
+                check: bool = False, progress=None) -> Inputs:
+    """Read every input path once (in worker processes). `progress(done, total)`: files read."""
     from ..read.files import EXCLUDED, list_inputs
     t0 = time.perf_counter()
     scope = make_scope(plan, period_code, None, check)
@@ -134,17 +134,18 @@ def read_inputs(inputs, plan: Plan, period_code: str, *, out=None, workers: int 
     outs = [Path(o) for o in (out if isinstance(out, (list, tuple)) else [out]) if o]
     found = list_inputs(inputs, outs)
     entries = [INV.own_output(f.path) for f in found if f.kind == EXCLUDED]
-    outcomes = inspect_all([f for f in found if f.kind != EXCLUDED], scope, workers)
+    outcomes = inspect_all([f for f in found if f.kind != EXCLUDED], scope, workers, progress)
     return Inputs(scope, entries, outcomes, time.perf_counter() - t0, len(found))
 
 
 def consolidate(inputs, plan: Plan, period_code: str, clusters=None, *, out: str | Path | None = None,
-                workers: int | None = None, check: bool = False, read: Inputs | None = None) -> Consolidation:
+                workers: int | None = None, check: bool = False, read: Inputs | None = None,
+                progress=None) -> Consolidation:
     """Account for every file and recompute every unit with the plan, for the whole industry or
     the clusters given. `read` reuses a reading of the same inputs (it is not modified)."""
     scope = make_scope(plan, period_code, clusters, check)
     if read is None:
-        read = read_inputs(inputs, plan, period_code, out=out, workers=workers, check=check)
+        read = read_inputs(inputs, plan, period_code, out=out, workers=workers, check=check, progress=progress)
         outcomes, entries = read.outcomes, list(read.entries)
     else:
         outcomes, entries = copy.deepcopy(read.outcomes), copy.deepcopy(read.entries)
@@ -198,11 +199,13 @@ def _in_scope(c: INV.Candidate, entries: list[FileEntry], scope: Scope) -> bool:
 
 
 def run(inputs, plan: Plan, period_code: str, out: str | Path, clusters=None, *, workers: int | None = None,
-        check: bool = False) -> Consolidation:
-    """Consolidate and write the workbook (atomically); the result carries timings."""
+        check: bool = False, progress=None) -> Consolidation:
+    """Consolidate and write the workbook (atomically); the result carries timings.
+    `progress(done, total)`: files read."""
     from .workbook import write_consolidation
     with _collector_paused():
-        result = consolidate(inputs, plan, period_code, clusters, out=out, workers=workers, check=check)
+        result = consolidate(inputs, plan, period_code, clusters, out=out, workers=workers, check=check,
+                             progress=progress)
         t = time.perf_counter()
         write_consolidation(result, out)
         result.seconds["write"] = time.perf_counter() - t

@@ -73,15 +73,26 @@ def _build_layout(plan: Plan, kind: str) -> FormLayout:
     return FormLayout(kind, tuple(rows), scores)
 
 
-def expected_formula_values(layout: FormLayout, cells: dict[str, object]) -> dict[str, dict]:
+@dataclass(frozen=True)
+class Derived:
+    """What a form's formula cells show for one field: its value (derived fields) and its verdict
+    against the unit's target (rows with a target)."""
+    value: object
+    verdict: str | None
+
+
+NOTHING = Derived(None, None)
+
+
+def expected_formula_values(layout: FormLayout, cells: dict[str, object]) -> dict[str, Derived]:
     """What the form's formulas show, given the raw contents of the entry cells.
 
     Mirrors Excel: derived fields compute only over real numbers (text and blanks give blank);
     the verdict compares the cell content (a derived value for derived fields) to the target.
-    Returns {field_code: {"value": ..., "verdict": ...}} for derived fields and rows with targets.
+    Covers derived fields and rows with targets (others: NOTHING).
     """
     values = dict(cells)
-    out: dict[str, dict] = {}
+    out: dict[str, Derived] = {}
     for row in layout.indicators:
         if row.formula is not None:
             values[row.field.code] = row.formula.evaluate(values)
@@ -94,5 +105,5 @@ def expected_formula_values(layout: FormLayout, cells: dict[str, object]) -> dic
         if row.target is not None:
             t = row.target
             verdict = target_verdict(t.comparator, v, t.value, t.stretch)
-        out[code] = {"value": v, "verdict": verdict}
+        out[code] = Derived(v, verdict)
     return out

@@ -331,12 +331,17 @@ def _letter(j: int) -> str:
 
 
 def issue_forms(plan: Plan, period_code: str, out_dir: str | Path,
-                issued_at: datetime | None = None) -> list[Path]:
-    """One form per active unit into out_dir; returns the written paths (sorted)."""
+                issued_at: datetime | None = None, progress=None) -> list[Path]:
+    """One form per active unit into out_dir; returns the written paths (sorted).
+    `progress(done, total)` after each form."""
     period = plan.period(period_code)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     issued_at = issued_at or datetime.now().replace(microsecond=0)
-    paths = [write_form(plan, u, period, out / form_filename(u, period), issued_at)
-             for u in plan.active_units(period)]
+    units = plan.active_units(period)
+    paths = []
+    for u in units:
+        paths.append(write_form(plan, u, period, out / form_filename(u, period), issued_at))
+        if progress is not None:
+            progress(len(paths), len(units))
     return sorted(paths)

@@ -42,8 +42,10 @@ def failure_problem(path: Path, failure: Failure) -> FileProblem:
 
 
 def run_files(func: Callable, found: list[Found], *, failed: Callable[[Path, FileProblem], object],
-              workers: int | None = None, initializer: Callable | None = None, initargs: tuple = ()) -> list:
-    """[func(str(path)) or failed(path, problem)] for each found entry, in order."""
+              workers: int | None = None, initializer: Callable | None = None, initargs: tuple = (),
+              progress: Callable[[int, int], None] | None = None) -> list:
+    """[func(str(path)) or failed(path, problem)] for each found entry, in order. `progress(done,
+    total)` counts entries (links and special files are done at once)."""
     out: list = [None] * len(found)
     todo = []
     for i, f in enumerate(found):
@@ -52,9 +54,13 @@ def run_files(func: Callable, found: list[Found], *, failed: Callable[[Path, Fil
         else:
             out[i] = failed(f.path, FileProblem(skipped_reason(f), code="not_regular_file", path=str(f.path)))
     n = default_workers(len(todo)) if workers is None else workers
+    skipped, total = len(found) - len(todo), len(found)
+    if progress is not None and skipped:
+        progress(skipped, total)
     results = run_contained(func, [str(found[i].path) for i in todo], workers=n,
                             on_failure=lambda item, failure: failed(Path(item), failure_problem(Path(item), failure)),
-                            initializer=initializer, initargs=initargs)
+                            initializer=initializer, initargs=initargs,
+                            progress=None if progress is None else lambda done, _: progress(skipped + done, total))
     for i, r in zip(todo, results):
         out[i] = r
     return out
@@ -85,8 +91,9 @@ def problem_summary(path: Path, exc: FileProblem) -> dict:
     return {"file": str(path), "status": exc.code, "message": exc.message, "problems": []}
 
 
-def read_summaries(found: list[Found], plan=None) -> list[dict]:
-    return run_files(summary, found, failed=problem_summary, initializer=_set_plan, initargs=(plan,))
+def read_summaries(found: list[Found], plan=None, progress=None) -> list[dict]:
+    return run_files(summary, found, failed=problem_summary, initializer=_set_plan, initargs=(plan,),
+                     progress=progress)
 
 
 def _jsonable(v):

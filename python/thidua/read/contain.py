@@ -36,12 +36,14 @@ class Failure:
 
 def run_contained(func: Callable, items: Sequence, *, workers: int, on_failure: Callable,
                   timeout: float | None = None, memory: int | None = WORKER_MEMORY_BYTES,
-                  initializer: Callable | None = None, initargs: tuple = ()) -> list:
+                  initializer: Callable | None = None, initargs: tuple = (),
+                  progress: Callable[[int, int], None] | None = None) -> list:
     """[func(item) or on_failure(item, Failure)] for each item, in order.
 
     `workers` processes (0: in this process, without protection against a crash or a hang;
     also the fallback when processes cannot be started here). `timeout`: seconds per item
-    (default FILE_TIMEOUT_SECONDS, read at call time)."""
+    (default FILE_TIMEOUT_SECONDS, read at call time). `progress(done, total)` is called in
+    this process each time an item is finished."""
     timeout = FILE_TIMEOUT_SECONDS if timeout is None else timeout
     items = list(items)
     if not items:
@@ -49,12 +51,17 @@ def run_contained(func: Callable, items: Sequence, *, workers: int, on_failure: 
     if workers > 0:
         try:
             return _Pool(func, items, min(workers, len(items)), on_failure, timeout, memory,
-                         initializer, initargs).run()
+                         initializer, initargs, progress).run()
         except _NoProcesses:
             pass
     if initializer is not None:
         initializer(*initargs)
-    return [_call(func, item, on_failure) for item in items]
+    out = []
+    for item in items:
+        out.append(_call(func, item, on_failure))
+        if progress is not None:
+            progress(len(out), len(items))
+    return out
 
 
 def _call(func, item, on_failure):
@@ -132,7 +139,7 @@ class _Slot:
 
 
 class _Pool:
-    def __init__(self, func, items, workers, on_failure, timeout, memory, initializer, initargs):
+    def __init__(self, func, items, workers, on_failure, timeout, memory, initializer, initargs, progress=None):
         import multiprocessing
         methods = multiprocessing.get_all_start_methods()
         self.ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
@@ -145,6 +152,7 @@ class _Pool:
         self.left = len(items)
         self.slots: list[_Slot] = []
         self.deaths_at_start = 0
+        self.progress = progress
 
     def run(self) -> list:
         try:
@@ -262,6 +270,8 @@ class _Pool:
             self.done[index] = True
             self.results[index] = result
             self.left -= 1
+            if self.progress is not None:
+                self.progress(len(self.items) - self.left, len(self.items))
 
     def _stop_all(self) -> None:
         for slot in self.slots:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..forms.layout import expected_formula_values, layout_for
+from ..forms.layout import NOTHING, expected_formula_values, layout_for
 from ..plan.model import Criterion, Plan, Unit
 from ..plan.semantics import MET_VERDICTS, target_verdict
 from ..values import format_number_vi, format_percent_vi
@@ -78,9 +78,8 @@ def criterion_points(plan: Plan, crit: Criterion, kind: str, derived: dict[str, 
     t = plan.target_by_code.get(crit.target or "")
     if t is None:                       # a validated plan never gets here; still never raise
         return 0.0, f"tiêu chí {crit.code} không gắn với chỉ tiêu nào của kế hoạch: 0 điểm"
-    info = derived.get(t.field, {})
-    value = info.get("value")
-    verdict = info.get("verdict")
+    info = derived.get(t.field, NOTHING)
+    value, verdict = info.value, info.verdict
     if verdict is None and value is not None:
         verdict = target_verdict(t.comparator, value, t.value, t.stretch)
     if crit.method == "all_or_nothing":
