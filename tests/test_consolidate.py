@@ -65,7 +65,7 @@ def test_each_planted_file_has_the_right_status_and_reason(inbox, consolidated):
         row = rows[name]
         expected = R.NOT_A_FORM if name.endswith(".txt") else want[planted]
         assert row["Mã trạng thái"] == expected, (name, row)
-        assert row["Chi tiết"] == ("not_excel" if name.endswith(".txt") else planted)
+        assert row["Mã chi tiết"] == ("not_excel" if name.endswith(".txt") else planted)
     dup = next(n for n, k in inbox.bad.items() if k == "duplicate")
     original = inbox.filled[0].path.name
     row = rows[dup]
@@ -110,12 +110,14 @@ def test_industry_figures_equal_an_independent_recomputation(plan, inbox, consol
             assert r["Kết quả"] == "Đánh giá thủ công"
             continue
         num, den = want[t.code]
-        assert r["Đạt / tổng số"] == pytest.approx(num), t.code
+        assert r["Số đạt"] == pytest.approx(num), t.code
         if den is not None:
             assert r["Số CĐCS thuộc diện"] == den, t.code
         if t.measure in ("share_met", "share_rating_at_least"):
             assert r["Thực hiện"] == pytest.approx(num / den)
-            share = f"{num}/{den} = "
+            counted = "thuộc diện xếp loại" if t.measure == "share_rating_at_least" else "phải báo cáo"
+            kind = "" if t.applies_to == "all" else " " + {"public": "công lập", "non_public": "ngoài công lập"}[t.applies_to]
+            share = f"{num}/{den} CĐCS{kind} {counted} = "        # the denominator says what it counts
             assert share in r["Diễn giải"], (t.code, r["Diễn giải"])
             verdict = "Đạt" if num / den >= t.value - 1e-9 else "Chưa đạt"
             assert r["Kết quả"] == verdict, t.code
@@ -124,7 +126,8 @@ def test_industry_figures_equal_an_independent_recomputation(plan, inbox, consol
     hoinghi = rows["N_CL_HOINGHI"]["Diễn giải"]     # the example, in Vietnamese number style
     num, den = want["N_CL_HOINGHI"]
     pct = f"{num / den * 100:.1f}".replace(".", ",").replace(",0", "") + "%"
-    assert hoinghi.startswith(f"100% CĐCS tổ chức hội nghị CBCCVC đầu năm: {num}/{den} = {pct} — chỉ tiêu ≥ 100% — ")
+    assert hoinghi.startswith(f"100% CĐCS tổ chức hội nghị CBCCVC đầu năm: {num}/{den} CĐCS công lập phải báo cáo = "
+                              f"{pct} — chỉ tiêu ≥ 100% — ")
     # rating distribution of the whole province
     total = {r["Loại hình"]: r for r in table_rows(out, "tblRatingDistribution")}["Tổng cộng"]
     ratings = [score(plan, f)[1] for f in inbox.filled]
@@ -232,10 +235,13 @@ def test_every_sheet_prints_on_a4_one_page_wide_with_long_tables_repeating_their
         setup = ws.page_setup                          # fitToWidth absent means 1 (the file format's default)
         assert (setup.fitToWidth or 1) == 1 and setup.fitToHeight == 0 and ws.sheet_properties.pageSetUpPr.fitToPage
         assert "&P" in ws.oddFooter.right.text and "&N" in ws.oddFooter.right.text, ws.title
-    long_tables = {"tblInventory", "tblUnitInputs", "tblMemberInputs", "tblProposals", "tblCum_C01",
-                   "tblIndustryTargets"}
+    long_tables = {"tblInventory", "tblProposals", "tblCum_C01", "tblIndustryTargets"}
+    machine = {"tblUnitInputs", "tblMemberInputs"}           # for programs: only their title prints
     for ws in visible:
         for name, ref in ws.tables.items():
+            if name in machine:
+                assert ws.print_area and ws.print_area.endswith("$2"), (ws.title, ws.print_area)
+                machine.discard(name)
             if name in long_tables:
                 header = int(re.match(r"[A-Z]+(\d+)", ref).group(1))
                 assert ws.print_title_rows.replace("$", "") == f"{header}:{header}", (ws.title, name)
@@ -243,7 +249,7 @@ def test_every_sheet_prints_on_a4_one_page_wide_with_long_tables_repeating_their
                     continue                                # (frozen beside their first columns: tested as is)
                 assert int(re.match(r"[A-Z]+(\d+)", ws.freeze_panes).group(1)) == header + 1, (ws.title, name)
                 long_tables.discard(name)
-    assert long_tables == {"tblCum_C01", "tblIndustryTargets"}
+    assert long_tables == {"tblCum_C01", "tblIndustryTargets"} and not machine
 
 
 def test_sources_are_never_modified(inbox, consolidated):
@@ -419,8 +425,9 @@ def test_tie_rule_groups_then_report_date_then_equal_rank(plan, issued, tmp_path
     lead = res.leaders["C01"]
     assert {r.unit for r in lead.units} == {code(c_), code(d)} and "Hội nghị cụm biểu quyết" in lead.text
     notes = {r.unit: r.rank_note for r in res.ranked["C01"]}
-    assert "hơn ở điểm nhóm 1 (35 so với 33)" in notes[code(e)]
-    assert "nộp báo cáo sớm hơn (01/07/2026 so với 05/07/2026)" in notes[code(a)]
+    assert notes[code(e)] == f"xếp sau {code(b)} vì {code(b)} có cùng tổng điểm 98 nhưng điểm nhóm 1 cao hơn (35 so với 33)"
+    assert notes[code(a)] == (f"xếp sau {code(e)} vì {code(e)} có cùng tổng điểm và điểm từng nhóm nhưng nộp báo cáo "
+                              "sớm hơn (01/07/2026 so với 05/07/2026)")
     assert "đồng hạng" in notes[code(d)] or "đồng hạng" in notes[code(c_)]
 
 

@@ -324,13 +324,14 @@ def test_a_formula_within_the_limits_still_works():
 
 def test_scoring_never_divides_by_a_zero_or_missing_target(plan):
     from thidua.plan.semantics import target_verdict
+    from thidua.forms.layout import Derived
     from thidua.score.engine import criterion_points
     crit = next(c for c in plan.criteria if c.method == "proportional")
     t = plan.target_by_code[crit.target]
     for bad in (0, None, -5):
         broken = dataclasses.replace(plan, targets=tuple(dataclasses.replace(x, value=bad) if x is t else x
                                                          for x in plan.targets))
-        points, why = criterion_points(broken, crit, "public", {t.field: {"value": 10}})
+        points, why = criterion_points(broken, crit, "public", {t.field: Derived(10, None)})
         assert points == 0.0 and "không có giá trị lớn hơn 0" in why
     missing = dataclasses.replace(crit, target="KHONG_CO")
     assert criterion_points(plan, missing, "public", {})[0] == 0.0

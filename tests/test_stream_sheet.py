@@ -11,8 +11,8 @@ import pytest
 import python_calamine as pc
 
 from support.libreoffice import convert
-from thidua.consolidate.workbook import _Writer
 from thidua.write.stream import StreamSheet, TooManyRows
+from thidua.write.tables import Col, Renderer, TableSpec
 from thidua.write.xlsx import Styles, new_workbook, save_atomic
 
 HEADERS = ["Mã", "Tên", "Số", "Ngày", "Ghi chú"]
@@ -24,20 +24,22 @@ ROWS = [
     ["A05", "_x0041_ giữ nguyên", True, None, None],
     ["A06", "", False, datetime(2026, 1, 2), "Nguyễn Thị Đào — Khoa Nội"],
 ]
+SPEC = TableSpec("tblThu", (Col("Mã", lambda r: r[0], 8, "code"), Col("Tên", lambda r: r[1], 20, "wrap"),
+                            Col("Số", lambda r: r[2], 12, "num"), Col("Ngày", lambda r: r[3], 12, "date"),
+                            Col("Ghi chú", lambda r: r[4], 30, "wrap")))
 EXPECTED_TEXT = ["=1+1", "  khoảng trắng hai đầu  ", "<b> & \"ngoặc\" 'đơn'", "điều khiển \x01\x1f tab\tcuối",
                  "_x0041_ giữ nguyên", None]
 
 
 def write(path, stream: bool):
     wb, buf = new_workbook()
-    w = _Writer(wb, Styles(wb))
+    r = Renderer(wb)
     ws = wb.add_worksheet("Bảng", StreamSheet)
-    w.columns(ws, [8, 20, 12, 12, 30])
-    ws.write_string(0, 0, "TIÊU ĐỀ", w.st.title)
-    end = w.table(ws, "tblThu", 2, 0, HEADERS, ROWS, [w.cell, w.wrap, None, None, w.wrap], stream=stream)
+    ws.write_string(0, 0, "TIÊU ĐỀ", Styles(wb).title)
+    placed = r.write(ws, SPEC, 2, 0, ROWS if not stream else iter(ROWS), stream=stream)
     wb.close()
     save_atomic(buf.getvalue(), path)
-    return ws, end
+    return ws, placed.next_row
 
 
 def cells(path):
@@ -66,12 +68,13 @@ def test_streamed_rows_read_back_like_cell_by_cell_rows_in_openpyxl(pair):
     ws = openpyxl.load_workbook(streamed)["Bảng"]
     assert ws.cell(4, 2).data_type == "s"                     # "=1+1" is text, not a formula
     assert ws.cell(4, 4).number_format == "dd/mm/yyyy" and ws.cell(5, 4).number_format == "dd/mm/yyyy hh:mm:ss"
-    assert ws.cell(8, 3).value is True
+    assert ws.cell(8, 3).value == "Có" and ws.cell(4, 3).number_format == "#,##0"     # booleans as people read them
+    assert ws.cell(5, 3).number_format == "#,##0.##"                                  # whole numbers: no trailing ","
     assert ws.tables["tblThu"].ref == "A3:E9"
     heights = {r: ws.row_dimensions[r].height for r in range(4, 10)}
     plain_ws = openpyxl.load_workbook(plain)["Bảng"]
     assert heights == {r: plain_ws.row_dimensions[r].height for r in range(4, 10)}
-    assert heights[6] == 45 and heights[4] is None            # three lines of text; one line
+    assert heights[5] > heights[6] > 15 and heights[4] is None   # a long text; three lines; one line
 
 
 def test_streamed_rows_read_back_like_cell_by_cell_rows_in_calamine(pair):
@@ -93,26 +96,26 @@ def test_streamed_rows_open_in_libreoffice_with_the_same_values(pair, soffice, t
 
 def test_nothing_may_be_written_into_or_below_the_streamed_block(tmp_path):
     wb, _ = new_workbook()
-    w = _Writer(wb, Styles(wb))
+    r = Renderer(wb)
     ws = wb.add_worksheet("Bảng", StreamSheet)
-    w.table(ws, "tblThu", 2, 0, HEADERS, ROWS, stream=True)
+    r.write(ws, SPEC, 2, 0, ROWS, stream=True)
     ws.write_string(1, 0, "trên bảng: được")
     with pytest.raises(RuntimeError, match="streamed rows"):
         ws.write_string(5, 0, "trong bảng")
     with pytest.raises(RuntimeError, match="one streamed block"):
-        ws.stream_rows(20, 0, [["x"]], 1, [None], w.defaults)
+        ws.stream_rows(20, 0, [["x"]], 1, [None], r._defaults())
     with pytest.raises(TypeError, match="StreamSheet"):
-        w.table(wb.add_worksheet("Khác"), "tblKhac", 0, 0, ["A"], [["x"]], stream=True)
+        r.write(wb.add_worksheet("Khác"), SPEC, 0, 0, ROWS, stream=True)
 
 
 def test_a_block_past_the_last_row_of_a_sheet_is_refused_not_written(tmp_path):
     wb, _ = new_workbook()
-    w = _Writer(wb, Styles(wb))
+    r = Renderer(wb)
     ws = wb.add_worksheet("Bảng", StreamSheet)
     ws.xls_rowmax = 8                                   # as if Excel's 1,048,576 rows were 8
     with pytest.raises(TooManyRows) as err:
-        w.table(ws, "tblThu", 2, 0, HEADERS, iter(ROWS), stream=True)    # rows 4..9: one too many
+        r.write(ws, SPEC, 2, 0, iter(ROWS), stream=True)    # rows 4..9: one too many
     assert err.value.sheet == "Bảng" and err.value.limit == 8
     ws2 = wb.add_worksheet("Vừa", StreamSheet)
     ws2.xls_rowmax = 9
-    assert w.table(ws2, "tblVua", 2, 0, HEADERS, iter(ROWS), stream=True) == 9
+    assert r.write(ws2, SPEC, 2, 0, iter(ROWS), stream=True).next_row == 9

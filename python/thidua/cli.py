@@ -3,70 +3,162 @@ Vietnamese message and an exit status, never a traceback."""
 from __future__ import annotations
 
 import argparse
+import functools
+import gettext
 import json
 import os
+import re
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
+from . import __version__
 from .errors import ThiduaError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USER_ERROR, EXIT_BUG = 0, 1, 2, 3
 
 
+# --- argparse in Vietnamese -----------------------------------------------------------------------
+class _ArgparseVietnamese(gettext.NullTranslations):
+    """argparse's own English as our parsers can show it (msgids of Python 3.10–3.13), said in
+    Vietnamese; anything unlisted stays as argparse wrote it (tests/test_cli.py scans for it)."""
+    TEXTS = {
+        "usage: ": "Cách dùng: ",
+        "positional arguments": "tham số",
+        "options": "tùy chọn",
+        "show this help message and exit": "in hướng dẫn này rồi thoát",
+        "argument %(argument_name)s: %(message)s": "tham số %(argument_name)s: %(message)s",
+        "invalid choice: %(value)r (choose from %(choices)s)": "không có lựa chọn %(value)r (chọn một trong: %(choices)s)",
+        "invalid %(type)s value: %(value)r": "giá trị %(value)r không hợp lệ",
+        "the following arguments are required: %s": "còn thiếu %s",
+        "one of the arguments %s is required": "cần một trong các tham số %s",
+        "unrecognized arguments: %s": "không hiểu phần: %s",
+        "expected one argument": "cần một giá trị đi kèm",
+        "expected at most one argument": "chỉ nhận tối đa một giá trị",
+        "expected at least one argument": "cần ít nhất một giá trị",
+        "expected %s argument": "cần %s giá trị",
+        "expected %s arguments": "cần %s giá trị",
+        "ambiguous option: %(option)s could match %(matches)s": "tùy chọn %(option)s chưa rõ, có thể là: %(matches)s",
+        "not allowed with argument %s": "không dùng cùng với %s",
+        "ignored explicit argument %r": "tùy chọn này không nhận giá trị (%r)",
+        "unexpected option string: %s": "tùy chọn không đúng chỗ: %s",
+        "unknown parser %(parser_name)r (choices: %(choices)s)": "không có lệnh %(parser_name)r (các lệnh: %(choices)s)",
+    }
+
+    def gettext(self, message):
+        return self.TEXTS.get(message, message)
+
+    def ngettext(self, singular, plural, n):
+        return self.gettext(singular if n == 1 else plural)
+
+
+_VIETNAMESE = _ArgparseVietnamese()
+
+
+@contextmanager
+def _argparse_in_vietnamese():
+    """argparse looks each text up through its module-level `_`/`ngettext` when it builds it
+    (help, usage, error), so those two names point here only while our parser works and are
+    put back after: gettext itself and every other argparse user keep their English."""
+    saved = argparse._, argparse.ngettext
+    argparse._, argparse.ngettext = _VIETNAMESE.gettext, _VIETNAMESE.ngettext
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved
+
+
+def _in_vietnamese(method):
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        with _argparse_in_vietnamese():
+            return method(*args, **kwargs)
+    return wrapper
+
+
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # argparse's English usage errors, said in Vietnamese
+    # Every entry point that builds a text: titles and -h are made in __init__, errors while
+    # parsing (a subcommand's parser runs inside its parent's), usage and help when printed.
+    __init__ = _in_vietnamese(argparse.ArgumentParser.__init__)
+    parse_known_args = _in_vietnamese(argparse.ArgumentParser.parse_known_args)
+    parse_args = _in_vietnamese(argparse.ArgumentParser.parse_args)
+    format_usage = _in_vietnamese(argparse.ArgumentParser.format_usage)
+    format_help = _in_vietnamese(argparse.ArgumentParser.format_help)
+
+    def error(self, message):  # a usage error is a user error (exit 2), said like every other one
+        # Python 3.10 builds the "argument X: ..." prefix without gettext
+        message = re.sub(r"^argument (?=\S+: )", "tham số ", message)
         self.print_usage(sys.stderr)
-        raise ThiduaError(f"Lệnh chưa đúng: {message}. Xem hướng dẫn: thidua --help")
+        raise ThiduaError(f"Lệnh chưa đúng: {message}. Xem hướng dẫn: {self.prog} --help")
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' không phải số nguyên") from None
+
+
+PLAN_FILE, FOLDER, FILE, PERIOD_CODE = "TỆP_KẾ_HOẠCH", "THƯ_MỤC", "TỆP", "MÃ_ĐỢT"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="thidua", description="Biểu mẫu, kiểm tra, chấm điểm và tổng hợp thi đua Công đoàn ngành Y tế.")
-    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+    p = _Parser(prog="thidua", description="Biểu mẫu, kiểm tra, chấm điểm và tổng hợp thi đua Công đoàn ngành Y tế.",
+                epilog="Hướng dẫn từng lệnh: thidua LỆNH --help (ví dụ: thidua check --help).")
+    p.add_argument("--version", action="version", version=f"thidua {__version__}", help="in số phiên bản rồi thoát")
+    p.set_defaults(show_help=p.print_help)
+    sub = p.add_subparsers(dest="command", title="các lệnh", metavar="LỆNH", parser_class=_Parser)
 
     plan = sub.add_parser("plan", help="kế hoạch thi đua")
-    plan_sub = plan.add_subparsers(dest="plan_command", parser_class=_Parser)
+    plan.set_defaults(show_help=plan.print_help)    # `thidua plan` alone: this help, not the top one
+    plan_sub = plan.add_subparsers(dest="plan_command", title="các lệnh", metavar="LỆNH", parser_class=_Parser)
     new = plan_sub.add_parser("new", help="tạo tệp kế hoạch mẫu (dữ liệu tỉnh mẫu)")
-    new.add_argument("path")
+    new.add_argument("path", metavar=PLAN_FILE, help="tệp kế hoạch sẽ tạo, ví dụ ke_hoach.xlsx")
     check = plan_sub.add_parser("check", help="kiểm tra tệp kế hoạch, báo lỗi theo trang và dòng")
-    check.add_argument("path")
+    check.add_argument("path", metavar=PLAN_FILE, help="tệp kế hoạch cần kiểm tra")
 
     forms = sub.add_parser("forms", help="phát biểu mẫu cho mọi CĐCS đang hoạt động")
-    forms.add_argument("plan")
-    forms.add_argument("--period", required=True, help="mã đợt, ví dụ dot-1")
-    forms.add_argument("-o", "--out", required=True, help="thư mục ghi biểu mẫu")
+    forms.add_argument("plan", metavar=PLAN_FILE, help="tệp kế hoạch thi đua")
+    forms.add_argument("--period", required=True, metavar=PERIOD_CODE, help="mã đợt, ví dụ dot-1")
+    forms.add_argument("-o", "--out", required=True, metavar=FOLDER, help="thư mục ghi biểu mẫu")
 
     read = sub.add_parser("read", help="đọc biểu mẫu đã điền và in số liệu")
-    read.add_argument("forms", nargs="+")
-    read.add_argument("--plan", help="tệp kế hoạch (kiểu dữ liệu lấy theo kế hoạch)")
+    read.add_argument("forms", nargs="+", metavar=FILE, help="tệp biểu mẫu đã điền hoặc thư mục chứa biểu mẫu")
+    read.add_argument("--plan", metavar=PLAN_FILE,
+                      help="tệp kế hoạch (kiểu dữ liệu và tên trường lấy theo kế hoạch)")
     read.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
 
     check = sub.add_parser("check", help="kiểm tra và chấm điểm biểu mẫu đã điền")
-    check.add_argument("forms", nargs="+", help="tệp biểu mẫu hoặc thư mục")
-    check.add_argument("--plan", help="tệp kế hoạch (mặc định: quy định kèm trong từng biểu mẫu)")
-    check.add_argument("--previous", nargs="+", metavar="TỆP",
+    check.add_argument("forms", nargs="+", metavar=FILE, help="tệp biểu mẫu hoặc thư mục")
+    check.add_argument("--plan", metavar=PLAN_FILE, help="tệp kế hoạch (mặc định: quy định kèm trong từng biểu mẫu)")
+    check.add_argument("--previous", nargs="+", metavar=FILE,
                        help="biểu mẫu đợt trước của cùng đơn vị (kiểm tra số liệu lũy kế)")
     check.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
-    check.add_argument("--out", help="ghi danh sách lỗi ra tệp Excel")
+    check.add_argument("--out", metavar="TỆP_EXCEL", help="ghi danh sách lỗi ra tệp Excel")
 
     excel = sub.add_parser("build-excel", help="tạo add-in ThiDua.xlam và biểu mẫu mẫu từ mã nguồn xl/")
-    excel.add_argument("-o", "--out", default="build/excel", help="thư mục kết quả (mặc định build/excel)")
+    excel.add_argument("-o", "--out", default="build/excel", metavar=FOLDER,
+                       help="thư mục kết quả (mặc định build/excel)")
 
     cons = sub.add_parser("consolidate", help="tổng hợp biểu mẫu nộp về (cụm hoặc toàn ngành) thành một tệp Excel")
-    cons.add_argument("inputs", nargs="+", metavar="THƯ_MỤC",
+    cons.add_argument("inputs", nargs="+", metavar=FOLDER,
                       help="thư mục (hoặc tệp) biểu mẫu đã nộp, bảng tổng hợp cụm, hoặc cả hai")
-    cons.add_argument("--plan", required=True, help="tệp kế hoạch thi đua (chỉ tiêu lấy từ đây)")
-    cons.add_argument("--period", required=True, help="mã đợt, ví dụ dot-1")
-    cons.add_argument("-o", "--out", required=True, help="tệp Excel kết quả, ví dụ tong_hop_dot-1.xlsx")
+    cons.add_argument("--plan", required=True, metavar=PLAN_FILE, help="tệp kế hoạch thi đua (chỉ tiêu lấy từ đây)")
+    cons.add_argument("--period", required=True, metavar=PERIOD_CODE, help="mã đợt, ví dụ dot-1")
+    cons.add_argument("-o", "--out", required=True, metavar="TỆP_EXCEL",
+                      help="tệp Excel kết quả, ví dụ tong_hop_dot-1.xlsx")
     cons.add_argument("--cluster", action="append", metavar="MÃ_CỤM",
                       help="chỉ tổng hợp cụm này (lặp lại để lấy nhiều cụm); mặc định: toàn ngành")
-    cons.add_argument("--workers", type=int, help="số tiến trình đọc tệp (mặc định: 2 khi có nhiều tệp)")
+    cons.add_argument("--workers", type=_integer, metavar="SỐ",
+                      help="số tiến trình đọc tệp (mặc định: 2 khi có nhiều tệp)")
     cons.add_argument("--check", action="store_true",
                       help="chạy cả bộ kiểm tra (như thidua check) để đếm lỗi từng biểu mẫu; chậm hơn")
     cons.add_argument("--json", action="store_true", help="in các số liệu tổng hợp dạng JSON")
 
     demo = sub.add_parser("demo", help="chạy thử toàn bộ trên dữ liệu tỉnh mẫu")
-    demo.add_argument("--out", default="demo_output", help="thư mục kết quả (mặc định demo_output)")
-    demo.add_argument("--seed", type=int, default=2026)
+    demo.add_argument("--out", default="demo_output", metavar=FOLDER, help="thư mục kết quả (mặc định demo_output)")
+    demo.add_argument("--seed", type=_integer, default=2026, metavar="SỐ",
+                      help="số khởi tạo ngẫu nhiên của dữ liệu mẫu (mặc định 2026; cùng số, cùng dữ liệu)")
     return p
 
 
@@ -77,10 +169,12 @@ def main(argv: list[str] | None = None) -> int:
         except (AttributeError, ValueError):
             pass
     try:
-        parser = build_parser()
-        args = parser.parse_args(argv)
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exc:       # --help, --version: printed, nothing else to do
+            return exc.code or EXIT_OK
         if not args.command or (args.command == "plan" and not args.plan_command):
-            parser.print_help()
+            args.show_help()
             return EXIT_USER_ERROR
         return _dispatch(args)
     except ThiduaError as exc:
@@ -117,6 +211,39 @@ def _emit(write, status: int) -> int:
     return status
 
 
+# --- progress on a terminal -----------------------------------------------------------------------
+def _show_progress(args) -> bool:
+    """A bar only for a person watching a terminal: never with --json, in a pipe, a log or a test."""
+    stream = sys.stderr                 # None under pythonw
+    return not getattr(args, "json", False) and stream is not None and stream.isatty()
+
+
+@contextmanager
+def _progress(args, label: str, unit: str = "tệp"):
+    """The core's `progress(done, total)` callback drawing a tqdm bar on stderr, or None (quiet).
+    The bar is made at the first call, when the total is known, and erased at the end so only
+    the command's own report stays on the screen."""
+    if not _show_progress(args):
+        yield None
+        return
+    from tqdm import tqdm
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc=label, file=sys.stderr, leave=False, dynamic_ncols=True,
+                       bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} " + unit
+                                  + " [{elapsed}, còn {remaining}]")
+        bar.update(done - bar.n)
+
+    try:
+        yield progress
+    finally:
+        if bar is not None:
+            bar.close()
+
+
 def _dispatch(args) -> int:
     if args.command == "plan":
         from .plan.read import read_plan
@@ -137,7 +264,8 @@ def _dispatch(args) -> int:
         if args.period not in plan.period_by_code:
             codes = ", ".join(plan.period_by_code)
             raise ThiduaError(f"Không có đợt '{args.period}' trong kế hoạch. Các đợt: {codes}.")
-        paths = issue_forms(plan, args.period, args.out)
+        with _progress(args, "Đang phát biểu mẫu", "biểu mẫu") as progress:
+            paths = issue_forms(plan, args.period, args.out, progress=progress)
         print(f"Đã phát {len(paths)} biểu mẫu vào {Path(args.out).resolve()}")
         return EXIT_OK
     if args.command == "read":
@@ -162,10 +290,13 @@ def _read(args) -> int:
         from .plan.read import read_plan
         plan = read_plan(args.plan)
     found = list_inputs(args.forms)
-    results = read_summaries(found, plan)
+    with _progress(args, "Đang đọc tệp") as progress:
+        results = read_summaries(found, plan, progress=progress)
     status = EXIT_FINDINGS if any(r["status"] != "ok" or r["problems"] for r in results) else EXIT_OK
     if args.json:
         return _emit(lambda: print(json.dumps(results, ensure_ascii=False, indent=2)), status)
+    # Labels and types come from the plan when one is given; without it, the code and the value.
+    fields = plan.field_by_code if plan is not None else {}
 
     def write():
         for r in results:
@@ -173,10 +304,39 @@ def _read(args) -> int:
                 print(f"✗ {r['file']}: {r['message']}")
                 continue
             print(f"✓ {r['file']}: đơn vị {r['unit']}, đợt {r['period']}, {len(r['values'])} trường số liệu")
-            for msg in r["problems"]:
-                print(f"    - {msg}")
+            for code, value in r["values"].items():
+                f = fields.get(code)
+                print(f"    {f'{f.label} ({code})' if f else code}: {_shown(value, f)}")
+            if r["problems"]:
+                print(f"  Cần xem lại ({len(r['problems'])}):")
+                for msg in r["problems"]:
+                    print(f"    - {msg}")
         print(f"Tổng cộng: {describe(found)}.")
     return _emit(write, status)
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(T00:00:00)?")
+
+
+def _shown(value, field=None) -> str:
+    """A value read from a form as a person reads it. Values cross the worker pipe as JSON, so a
+    date arrives as ISO text: the plan's field type says so, else the text's shape does."""
+    from datetime import date
+    from .values import format_number_vi, format_percent_vi
+    if value is None or value == "":
+        return "(trống)"
+    if isinstance(value, bool):
+        return "Có" if value else "Không"
+    if isinstance(value, (int, float)):
+        if field is not None and (field.type == "percent" or field.unit_label == "%"):
+            return format_percent_vi(value, 2)
+        return format_number_vi(value, 2)
+    if isinstance(value, str) and (field.type == "date" if field is not None else _ISO_DATE.fullmatch(value)):
+        try:
+            return f"{date.fromisoformat(value[:10]):%d/%m/%Y}"
+        except ValueError:
+            pass
+    return str(value)
 
 
 def _check(args) -> int:
@@ -187,8 +347,11 @@ def _check(args) -> int:
         plan = read_plan(args.plan)
     previous = None
     if args.previous:
-        previous = {r.unit: r.form for r in check_files(args.previous, plan) if r.form is not None}
-    results = check_files(args.forms, plan, previous)
+        with _progress(args, "Đang đọc biểu mẫu đợt trước") as progress:
+            previous = {r.unit: r.form for r in check_files(args.previous, plan, progress=progress)
+                        if r.form is not None}
+    with _progress(args, "Đang kiểm tra") as progress:
+        results = check_files(args.forms, plan, previous, progress=progress)
     if args.out:
         out = write_findings_workbook(results, args.out)
         print(f"Đã ghi kết quả kiểm tra vào {out}", file=sys.stderr)
@@ -220,7 +383,9 @@ def _consolidate(args) -> int:
     from .consolidate.report import short_text
     from .plan.read import read_plan
     plan = read_plan(args.plan)
-    result = run(args.inputs, plan, args.period, args.out, args.cluster, workers=args.workers, check=args.check)
+    with _progress(args, "Đang đọc tệp") as progress:
+        result = run(args.inputs, plan, args.period, args.out, args.cluster, workers=args.workers,
+                     check=args.check, progress=progress)
     status = EXIT_FINDINGS if any(e.status in (REJECTED, UNREADABLE, BLANK) for e in result.entries) else EXIT_OK
     if args.json:
         return _emit(lambda: print(json.dumps(result.figures(), ensure_ascii=False, indent=2, default=_jsonable)),

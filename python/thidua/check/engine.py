@@ -15,9 +15,10 @@ from ..plan.calendar import report_date_problem
 from ..plan.expr import parse_formula
 from ..plan.model import Check, Field, Plan
 from ..plan.semantics import MET, NOT_MET, describe_target
-from ..read.form import SEVERITY_ERROR, SEVERITY_INFO, SEVERITY_WARNING, Entry, FormData
+from ..read.form import Entry, FormData
 from ..values import format_number_vi, format_percent_vi
-from .findings import Finding, sort_key
+from ..catalogue import Severity
+from .findings import Finding, finding, sort_key
 
 _EPS = 1e-9
 _COMPARE = {
@@ -84,9 +85,8 @@ def rule_interpreted(ctx: Context):
     """A value read with an interpretation ("12 người" -> 12): said, so the person can confirm."""
     for e in (*ctx.form.values.values(), *ctx.form.info.values()):
         if e.parsed.ok and e.parsed.note and not e.derived:
-            yield Finding("interpreted", SEVERITY_INFO,
-                          f"{_at(e)}: {e.parsed.note}. Nếu đúng thì không cần sửa; nên nhập chỉ con số.",
-                          e.sheet, e.cell, e.code, e.raw, e.value)
+            yield finding("interpreted", sheet=e.sheet, cell=e.cell, field=e.code, raw=e.raw, expected=e.value,
+                          at=_at(e), note=e.parsed.note)
 
 
 def rule_required(ctx: Context):
@@ -95,14 +95,11 @@ def rule_required(ctx: Context):
         if f.is_derived or not f.required:
             continue
         if e is None:
-            yield Finding("missing_row", SEVERITY_ERROR,
-                          f"Biểu mẫu thiếu dòng '{f.label}' (mã {f.code}) trong bảng số liệu. Hãy dùng biểu mẫu gốc.",
-                          field=f.code)
+            yield finding("missing_row", "field", field=f.code, label=f.label, code=f.code)
         elif e.parsed.blank:
             how = "chọn Có hoặc Không" if f.type == "yes_no" else "nhập số liệu (ghi 0 nếu không có)" \
                 if f.type in ("number", "integer", "percent") else "nhập nội dung"
-            yield Finding("required", SEVERITY_ERROR, f"{_at(e)}: ô bắt buộc đang để trống; hãy {how}.",
-                          e.sheet, e.cell, f.code, None, "bắt buộc")
+            yield finding("required", sheet=e.sheet, cell=e.cell, field=f.code, expected="bắt buộc", at=_at(e), how=how)
 
 
 def rule_range(ctx: Context):
@@ -113,13 +110,11 @@ def rule_range(ctx: Context):
             continue
         lo = 0 if f.min is None and f.type in ("number", "integer", "percent") else f.min
         if lo is not None and e.value < lo - _EPS:
-            yield Finding("out_of_range", SEVERITY_ERROR,
-                          f"{_at(e)}: {show(e.value, f)} nhỏ hơn mức cho phép {show(lo, f)}; hãy nhập lại.",
-                          e.sheet, e.cell, f.code, e.value, f"≥ {show(lo, f)}")
+            yield finding("out_of_range", "low", sheet=e.sheet, cell=e.cell, field=f.code, raw=e.value,
+                          expected=f"≥ {show(lo, f)}", at=_at(e), value=show(e.value, f), limit=show(lo, f))
         if f.max is not None and e.value > f.max + _EPS:
-            yield Finding("out_of_range", SEVERITY_ERROR,
-                          f"{_at(e)}: {show(e.value, f)} lớn hơn mức cho phép {show(f.max, f)}; hãy nhập lại.",
-                          e.sheet, e.cell, f.code, e.value, f"≤ {show(f.max, f)}")
+            yield finding("out_of_range", "high", sheet=e.sheet, cell=e.cell, field=f.code, raw=e.value,
+                          expected=f"≤ {show(f.max, f)}", at=_at(e), value=show(e.value, f), limit=show(f.max, f))
 
 
 def date_window(ctx: Context, f: Field) -> tuple[date, date]:
@@ -138,10 +133,9 @@ def rule_dates_in_period(ctx: Context):
             continue
         start, end = date_window(ctx, f)
         if not start <= e.value <= end:
-            yield Finding("date_outside_period", SEVERITY_ERROR,
-                          f"{_at(e)}: ngày {show(e.value)} nằm ngoài kỳ báo cáo ({start:%d/%m/%Y} – {end:%d/%m/%Y}); "
-                          "hãy kiểm tra lại ngày, tháng, năm.",
-                          e.sheet, e.cell, f.code, e.value, f"{start:%d/%m/%Y} – {end:%d/%m/%Y}")
+            yield finding("date_outside_period", sheet=e.sheet, cell=e.cell, field=f.code, raw=e.value,
+                          expected=f"{start:%d/%m/%Y} – {end:%d/%m/%Y}", at=_at(e), value=show(e.value),
+                          start=f"{start:%d/%m/%Y}", end=f"{end:%d/%m/%Y}")
 
 
 def rule_consistency(ctx: Context):
@@ -163,11 +157,11 @@ def _one_check(ctx: Context, check: Check):
     right_label = _side_label(ctx, right)
     where = _at(anchor) if anchor is not None else "Trang số liệu"
     how = f" {check.help}" if check.help else ""
-    yield Finding(check.code, check.severity,
-                  f"{where}: {show(a, fld)} {broken} {right_label} ({show(b, fld)}), trái quy tắc "
-                  f"'{check.label}'.{how}",
-                  anchor.sheet if anchor else None, anchor.cell if anchor else None,
-                  left.refs[0] if left.refs else None, a, f"{sign} {show(b, fld)}")
+    yield finding(check.code, sheet=anchor.sheet if anchor else None, cell=anchor.cell if anchor else None,
+                  field=left.refs[0] if left.refs else None, raw=a, expected=f"{sign} {show(b, fld)}",
+                  severity=Severity(check.severity), name=f"Kiểm tra chéo: {check.label}",
+                  where=where, left=show(a, fld), broken=broken, right_label=right_label, right=show(b, fld),
+                  label=check.label, how=how)
 
 
 def _side_label(ctx: Context, formula) -> str:
@@ -188,14 +182,11 @@ def rule_targets(ctx: Context):
         wanted = describe_target(t.comparator, t.value, t.stretch, t.unit_label)
         value = ctx.values.get(t.field)
         if verdict == NOT_MET:
-            yield Finding("target_not_met", SEVERITY_WARNING,
-                          f"{_at(e)}: chưa đạt chỉ tiêu '{t.label}' ({wanted}); số liệu hiện là {show(value, f)}. "
-                          "Nếu số liệu đúng, ghi lý do ở cột Ghi chú.",
-                          e.sheet, e.cell, t.field, value, wanted)
+            yield finding("target_not_met", sheet=e.sheet, cell=e.cell, field=t.field, raw=value, expected=wanted,
+                          at=_at(e), label=t.label, wanted=wanted, value=show(value, f))
         elif verdict == MET and t.comparator == "range":
-            yield Finding("target_below_stretch", SEVERITY_INFO,
-                          f"{_at(e)}: đạt mức tối thiểu của chỉ tiêu '{t.label}' ({wanted}), chưa đạt mức phấn đấu "
-                          f"{show(t.stretch, f)}.", e.sheet, e.cell, t.field, value, wanted)
+            yield finding("target_below_stretch", sheet=e.sheet, cell=e.cell, field=t.field, raw=value,
+                          expected=wanted, at=_at(e), label=t.label, wanted=wanted, stretch=show(t.stretch, f))
 
 
 def rule_cumulative(ctx: Context):
@@ -209,10 +200,8 @@ def rule_cumulative(ctx: Context):
         if e is None or not e.parsed.ok or not isinstance(before, (int, float)) or isinstance(before, bool):
             continue
         if e.value < before - _EPS:
-            yield Finding("cumulative_decrease", SEVERITY_ERROR,
-                          f"{_at(e)}: số liệu lũy kế từ đầu năm là {show(e.value, f)}, nhỏ hơn số đã báo cáo đợt "
-                          f"trước ({show(before, f)}). Số lũy kế phải cộng cả số của đợt trước.",
-                          e.sheet, e.cell, f.code, e.value, f"≥ {show(before, f)}")
+            yield finding("cumulative_decrease", sheet=e.sheet, cell=e.cell, field=f.code, raw=e.value,
+                          expected=f"≥ {show(before, f)}", at=_at(e), value=show(e.value, f), before=show(before, f))
 
 
 def rule_scores(ctx: Context):
@@ -220,29 +209,22 @@ def rule_scores(ctx: Context):
     for crit in ctx.plan.criteria_for(ctx.kind):
         s = ctx.form.scores.get(crit.code)
         if s is None:
-            yield Finding("missing_row", SEVERITY_ERROR,
-                          f"Bảng chấm điểm thiếu tiêu chí {crit.code} ({crit.label}). Hãy dùng biểu mẫu gốc.",
-                          field=crit.code)
+            yield finding("missing_row", "criterion", field=crit.code, code=crit.code, label=crit.label)
             continue
         for e, who in ((s.self_score, "tự chấm"), (s.upper_score, "cấp trên chấm")):
             if not e.parsed.ok:
                 continue
             if e.value > crit.points + _EPS or e.value < -_EPS:
-                yield Finding("score_out_of_range", SEVERITY_ERROR,
-                              f"Trang '{e.sheet}', ô {e.cell} (tiêu chí {crit.code}): điểm {who} {show(e.value)} "
-                              f"ngoài khoảng 0 – {show(crit.points)} (điểm chuẩn); hãy chấm lại.",
-                              e.sheet, e.cell, crit.code, e.value, f"0 – {show(crit.points)}")
+                yield finding("score_out_of_range", sheet=e.sheet, cell=e.cell, field=crit.code, raw=e.value,
+                              expected=f"0 – {show(crit.points)}", code=crit.code, who=who, value=show(e.value),
+                              points=show(crit.points))
         self_score, note = s.self_score, s.explanation
         if crit.method == "self" and self_score.parsed.blank:
-            yield Finding("self_score_blank", SEVERITY_WARNING,
-                          f"Trang '{self_score.sheet}', ô {self_score.cell} (tiêu chí {crit.code}): chưa tự chấm; "
-                          "tiêu chí tự chấm để trống được tính 0 điểm.",
-                          self_score.sheet, self_score.cell, crit.code, None, f"0 – {show(crit.points)}")
+            yield finding("self_score_blank", sheet=self_score.sheet, cell=self_score.cell, field=crit.code,
+                          expected=f"0 – {show(crit.points)}", code=crit.code)
         if self_score.parsed.ok and self_score.value > 0 and note.parsed.blank:
-            yield Finding("no_explanation", SEVERITY_WARNING,
-                          f"Trang '{note.sheet}', ô {note.cell} (tiêu chí {crit.code}): có điểm tự chấm "
-                          f"{show(self_score.value)} nhưng chưa có diễn giải; hãy ghi diễn giải, minh chứng.",
-                          note.sheet, note.cell, crit.code, None, "diễn giải")
+            yield finding("no_explanation", sheet=note.sheet, cell=note.cell, field=crit.code, expected="diễn giải",
+                          code=crit.code, value=show(self_score.value))
 
 
 def rule_report_info(ctx: Context):
@@ -251,22 +233,18 @@ def rule_report_info(ctx: Context):
     for code in C.UNIT_REQUIRED_CODES:
         e = info.get(code)
         if e is not None and e.parsed.blank:
-            yield Finding("report_info_blank", SEVERITY_WARNING,
-                          f"{_at(e)}: chưa ghi {e.label.lower()}; hãy ghi để cấp trên liên hệ khi cần.",
-                          e.sheet, e.cell, code, None, "bắt buộc")
+            yield finding("report_info_blank", sheet=e.sheet, cell=e.cell, field=code, expected="bắt buộc",
+                          at=_at(e), what=e.label.lower())
     day = info.get("ngay_bao_cao")
     period = ctx.plan.period_by_code.get(ctx.form.period_code)
     why = report_date_problem(day.value, ctx.plan, period) if day is not None and day.parsed.ok else None
     if why:
-        yield Finding("report_date_implausible", SEVERITY_WARNING,
-                      f"{_at(day)}: {why}. Hãy kiểm tra lại ngày, tháng, năm (nhập dạng ngày/tháng/năm, ví dụ "
-                      f"05/07/{ctx.plan.info.year}). Khi tổng hợp, ngày này không được dùng để xét đúng hạn hay "
-                      "chọn bản nộp.", day.sheet, day.cell, "ngay_bao_cao", day.value, "ngày hợp lý")
+        yield finding("report_date_implausible", sheet=day.sheet, cell=day.cell, field="ngay_bao_cao", raw=day.value,
+                      expected="ngày hợp lý", at=_at(day), why=why, year=ctx.plan.info.year)
     elif day is not None and day.parsed.ok and period is not None and day.value > period.deadline:
-        yield Finding("report_late", SEVERITY_INFO,
-                      f"{_at(day)}: ngày báo cáo {show(day.value)} sau hạn nộp {period.deadline:%d/%m/%Y}; "
-                      "báo cáo được ghi nhận là nộp muộn.", day.sheet, day.cell, "ngay_bao_cao", day.value,
-                      f"≤ {period.deadline:%d/%m/%Y}")
+        yield finding("report_late", sheet=day.sheet, cell=day.cell, field="ngay_bao_cao", raw=day.value,
+                      expected=f"≤ {period.deadline:%d/%m/%Y}", at=_at(day), value=show(day.value),
+                      deadline=f"{period.deadline:%d/%m/%Y}")
 
 
 def rule_initiative_list(ctx: Context):
@@ -277,9 +255,8 @@ def rule_initiative_list(ctx: Context):
         return
     listed = len(lst.rows)
     if listed < e.value:
-        yield Finding("initiatives_unlisted", SEVERITY_WARNING,
-                      f"{_at(e)}: báo cáo {e.value} sáng kiến nhưng trang '{lst.sheet}' mới liệt kê {listed}; "
-                      "hãy ghi đủ danh sách sáng kiến.", e.sheet, e.cell, e.code, listed, e.value)
+        yield finding("initiatives_unlisted", sheet=e.sheet, cell=e.cell, field=e.code, raw=listed, expected=e.value,
+                      at=_at(e), count=e.value, listed=listed, list_sheet=lst.sheet)
 
 
 def rule_registrations(ctx: Context):
@@ -290,32 +267,26 @@ def rule_registrations(ctx: Context):
     if not result.members and not regs and not result.duplicates:
         return
     for repeat, first in result.duplicates:
-        yield Finding("member_duplicate", SEVERITY_ERROR,
-                      f"Trang '{repeat.sheet}', ô {repeat.cell}: {repeat.name} ({repeat.department}) ở dòng "
-                      f"{repeat.row} trùng với dòng {first.row}; mỗi người chỉ đăng ký một lần, hãy xóa dòng trùng.",
-                      repeat.sheet, repeat.cell, "thanh_vien", repeat.name, "không trùng")
+        yield finding("member_duplicate", sheet=repeat.sheet, cell=repeat.cell, field="thanh_vien", raw=repeat.name,
+                      expected="không trùng", person=repeat.name, department=repeat.department, row=repeat.row,
+                      first=first.row)
     for m, v in result.members:
         title = ctx.plan.title_by_code.get(v.title)
         where = f"Trang '{m.sheet}', ô {m.cell} ({m.name})"
         if title is None or title.target_of != "individual":
-            yield Finding("title_unknown", SEVERITY_ERROR,
-                          f"{where}: '{v.title}' không phải danh hiệu cá nhân của kế hoạch; hãy chọn trong danh sách.",
-                          m.sheet, m.cell, "danh_hieu", v.title, "danh hiệu cá nhân")
+            yield finding("title_unknown", sheet=m.sheet, cell=m.cell, field="danh_hieu", raw=v.title,
+                          expected="danh hiệu cá nhân", where=where, title=v.title)
         elif not v.eligible:
-            yield Finding("title_ineligible", SEVERITY_WARNING,
-                          f"{where}: đăng ký {title.name} nhưng chưa đủ điều kiện: {v.reason_text()}. "
-                          "Kiểm tra lại số liệu hoặc đổi danh hiệu đăng ký.",
-                          m.sheet, m.cell, "danh_hieu", v.title, "đủ điều kiện")
+            yield finding("title_ineligible", sheet=m.sheet, cell=m.cell, field="danh_hieu", raw=v.title,
+                          expected="đủ điều kiện", where=where, title=title.name, reasons=v.reason_text())
         elif v.capped:
-            yield Finding("title_over_cap", SEVERITY_INFO, f"{where}: {title.name} — {v.cap_note}.",
-                          m.sheet, m.cell, "danh_hieu", v.title, None)
+            yield finding("title_over_cap", sheet=m.sheet, cell=m.cell, field="danh_hieu", raw=v.title, where=where,
+                          title=title.name, note=v.cap_note)
     for (code, sheet, cell), v in zip(regs, result.collective):
         title = ctx.plan.title_by_code.get(code)
         if not v.eligible:
-            name = title.name if title else code
-            yield Finding("collective_ineligible", SEVERITY_WARNING,
-                          f"Trang '{sheet}', ô {cell}: đăng ký {name} nhưng chưa đủ điều kiện: {v.reason_text()}.",
-                          sheet, cell, "danh_hieu_tap_the", code, "đủ điều kiện")
+            yield finding("collective_ineligible", sheet=sheet, cell=cell, field="danh_hieu_tap_the", raw=code,
+                          expected="đủ điều kiện", title=title.name if title else code, reasons=v.reason_text())
 
 
 def rule_pledges(ctx: Context):
@@ -337,31 +308,27 @@ def rule_pledges(ctx: Context):
         if t.comparator == "yes":
             p = parse_yes_no(raw)
             if not p.ok or p.value is False:
-                yield Finding("pledge_below_plan", SEVERITY_ERROR,
-                              f"{where}: chỉ tiêu kế hoạch là 'Có', mức cam kết phải là 'Có'.",
-                              lst.sheet, cell, t.field, raw, "Có")
+                yield finding("pledge_below_plan", "yes", sheet=lst.sheet, cell=cell, field=t.field, raw=raw,
+                              expected="Có", where=where)
             continue
         p = parse_number(raw, percent=(t.unit_label == "%"))
         if not p.ok:
-            yield Finding("pledge_unreadable", SEVERITY_ERROR, f"{where}: {p.note}.", lst.sheet, cell, t.field, raw,
-                          "một số")
+            yield finding("pledge_unreadable", sheet=lst.sheet, cell=cell, field=t.field, raw=raw, expected="một số",
+                          where=where, note=p.note)
             continue
         below = p.value > t.value + _EPS if t.comparator == "<=" else p.value < t.value - _EPS
         if below:
-            yield Finding("pledge_below_plan", SEVERITY_ERROR,
-                          f"{where}: mức cam kết {show(p.value, f)} thấp hơn chỉ tiêu kế hoạch "
-                          f"{describe_target(t.comparator, t.value, t.stretch, t.unit_label)}; hãy cam kết bằng "
-                          "hoặc cao hơn.", lst.sheet, cell, t.field, p.value, f"≥ {show(t.value, f)}")
+            yield finding("pledge_below_plan", "number", sheet=lst.sheet, cell=cell, field=t.field, raw=p.value,
+                          expected=f"≥ {show(t.value, f)}", where=where, value=show(p.value, f),
+                          target=describe_target(t.comparator, t.value, t.stretch, t.unit_label))
             continue
         own = ctx.values.get(t.field)
         comparator = "<=" if t.comparator == "<=" else ">="
         e = ctx.form.values.get(t.field)
         if e is not None and ctx.derived.get(t.field, NOTHING).verdict in MET_VERDICTS \
                 and target_verdict(comparator, own, p.value, None) == NOT_MET:
-            yield Finding("pledge_not_met", SEVERITY_WARNING,
-                          f"{_at(e)}: đạt chỉ tiêu kế hoạch nhưng chưa đạt mức đơn vị đã cam kết "
-                          f"({show(p.value, f)}); số liệu hiện là {show(own, f)}.",
-                          e.sheet, e.cell, t.field, own, show(p.value, f))
+            yield finding("pledge_not_met", sheet=e.sheet, cell=e.cell, field=t.field, raw=own,
+                          expected=show(p.value, f), at=_at(e), pledge=show(p.value, f), value=show(own, f))
 
 
 RULES = (rule_read_problems, rule_interpreted, rule_required, rule_range, rule_dates_in_period,

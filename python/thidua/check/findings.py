@@ -8,30 +8,43 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict, dataclass
 
-from ..read.form import SEVERITY_ERROR, SEVERITY_INFO, SEVERITY_WARNING
+from ..catalogue import SEVERITIES, Severity, name_of, rule as rule_of
 
-SEVERITIES = (SEVERITY_ERROR, SEVERITY_WARNING, SEVERITY_INFO)
-SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
-EXCEL_STYLE = {SEVERITY_ERROR: "Stop", SEVERITY_WARNING: "Warning", SEVERITY_INFO: "Information"}
+SEVERITY_RANK = {s: s.rank for s in SEVERITIES}
+EXCEL_STYLE = {s: s.excel_style for s in SEVERITIES}
 
 # Column headers of every findings table (terminal, workbook, live sheet).
-COLUMNS = ("rule", "severity", "sheet", "cell", "field", "value", "expected", "message")
+COLUMNS = ("rule", "severity", "sheet", "cell", "field", "value", "expected", "message")   # for machines (JSON)
 HEADERS_VI = ("Quy tắc", "Mức độ", "Trang", "Ô", "Trường", "Giá trị", "Mong đợi", "Nội dung và cách sửa")
 
 
 @dataclass(frozen=True)
 class Finding:
-    rule: str                   # stable code: required, out_of_range, KT02, target_not_met, ...
-    severity: str               # lỗi | cảnh báo | thông tin
+    rule: str                   # stable code (catalogue): required, out_of_range, KT02, target_not_met, ...
+    severity: str               # a catalogue.Severity: lỗi | cảnh báo | thông tin
     message: str                # Vietnamese, names sheet and cell, says how to fix
     sheet: str | None = None
     cell: str | None = None
     field: str | None = None
     value: object = None
     expected: object = None
+    name: str = ""              # Vietnamese name of the rule ("" = the catalogue's)
+
+    @property
+    def label(self) -> str:
+        return self.name or name_of(self.rule)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "name": self.label}
+
+
+def finding(rule_code: str, variant: str = "", /, *, sheet=None, cell=None, field=None, raw=None, expected=None,
+            severity: Severity | None = None, name: str = "", **params) -> Finding:
+    """A finding of a catalogue rule: its message is the rule's template filled with `params`
+    (and sheet, cell); `raw` is the value as found (the finding's `value`)."""
+    r = rule_of(rule_code)
+    text = r.message(variant, sheet=sheet, cell=cell, **params)
+    return Finding(rule_code, severity or r.severity, text, sheet, cell, field, raw, expected, name)
 
 
 def sort_key(f: Finding):
@@ -58,11 +71,4 @@ def summary_text(findings) -> str:
 
 
 def has_errors(findings) -> bool:
-    return any(f.severity == SEVERITY_ERROR for f in findings)
-
-
-def findings_frame(findings, **columns):
-    """A DataFrame with COLUMNS (plus constant columns such as file=..., unit=...)."""
-    import pandas as pd
-    rows = [{**columns, **f.as_dict()} for f in findings]
-    return pd.DataFrame(rows, columns=[*columns, *COLUMNS])
+    return any(f.severity == Severity.ERROR for f in findings)

@@ -1,68 +1,119 @@
 """The award sheets of a consolidation workbook: proposal lists (per cluster, in one table with a
 cluster column), counts by title and level with the caps, the tallies in report form, and the
-raw member rows that a roll-up from cluster workbooks reads back (tblMemberInputs)."""
+raw member rows that a roll-up from cluster workbooks reads back (tblMemberInputs).
+
+Proposals made from a period that does not close the year are provisional ("dự kiến"): the
+year's result decides; every title and line says so.
+"""
 from __future__ import annotations
 
 from ..plan.schema import AWARD_LEVELS, TARGET_OF, label_of
+from ..write.sheets import Book
 from ..write.stream import StreamSheet
-from ..write.xlsx import setup_print
+from ..write.tables import Col, TableSpec
 from . import awards as AW
 from . import contract as K
 
 PROPOSALS_TABLE, COUNTS_TABLE, TALLY_TABLE = "tblProposals", "tblAwardCounts", "tblAwardTally"
 
 
-def write_award_sheets(wb, w, c, sheet_name) -> None:
-    plan, props = c.plan, c.proposals
-    ws = wb.add_worksheet(sheet_name("Đề nghị khen thưởng"), StreamSheet)
-    w.columns(ws, [7, 9, 34, 5, 26, 18, 30, 10, 9, 9, 60])
-    row = w.text_lines(ws, 0, [
-        ("title", f"DANH SÁCH XÉT ĐỀ NGHỊ KHEN THƯỞNG — {c.period.name.upper()}"),
-        ("subtitle", "Mỗi dòng một đăng ký danh hiệu: đủ điều kiện hay không và vì sao; danh hiệu có tỷ lệ tối đa "
-                     "xét theo thứ tự danh sách của đơn vị. Điều kiện lấy từ kế hoạch (trang Điều kiện danh hiệu)."),
-    ]) + 1
-    rows = ([p.cluster, p.unit, p.unit_name, p.row, p.person or "(tập thể)", p.department, p.title_name or p.title,
-             label_of(AWARD_LEVELS, p.level) if p.level else "", "Có" if p.eligible else "Không",
-             "Có" if p.proposed else "Không", p.reason] for p in props)
-    headers = ["Cụm", "Mã đơn vị", "Tên đơn vị", "STT", "Họ và tên", "Khoa/phòng", "Danh hiệu", "Cấp khen",
-               "Đủ điều kiện", "Đề nghị", "Lý do"]
-    w.table(ws, PROPOSALS_TABLE, row, 0, headers, rows,
-            [w.cell, w.cell, w.wrap, w.int, w.wrap, w.wrap, w.wrap, w.cell, w.cell, w.bold, w.wrap], stream=True)
-    ws.freeze_panes(row + 1, 3)
-    setup_print(ws, landscape=True, header_row=row, title="Đề nghị khen thưởng")
+def provisional(c) -> str:
+    """" (DỰ KIẾN)" unless the period closes the year."""
+    return "" if c.period.closes_year else " (DỰ KIẾN)"
 
-    ws = wb.add_worksheet(sheet_name("Tổng hợp khen thưởng"))
-    w.columns(ws, [12, 40, 10, 10, 12, 12, 12, 12, 50])
-    tally = AW.tally_by_level(props)
-    row = w.text_lines(ws, 0, [
-        ("title", "TỔNG HỢP ĐĂNG KÝ VÀ ĐỀ NGHỊ KHEN THƯỞNG"),
-        ("text", "Đề nghị theo cấp khen: " + (AW.tally_text(tally) or "chưa có")),
-    ]) + 1
-    counts = AW.counts_by_title(plan, props)
+
+def provisional_note(c) -> str:
+    if c.period.closes_year:
+        return ""
+    return (f"Danh sách dự kiến, lập từ số liệu {c.period.name}: đề nghị chính thức xét theo kết quả cả năm "
+            "(tổng hợp Đợt cuối năm).")
+
+
+def proposals_spec() -> TableSpec:
+    return TableSpec(PROPOSALS_TABLE, (
+        Col("Cụm", "cluster", 7, "code"),
+        Col("Mã đơn vị", "unit", 9, "code"),
+        Col("Tên đơn vị", "unit_name", 24, "wrap"),
+        Col("STT", "row", 5, "int"),
+        Col("Họ và tên", lambda p: p.person or "(tập thể)", 22, "wrap"),
+        Col("Khoa/phòng", "department", 16, "wrap"),
+        Col("Danh hiệu", lambda p: p.title_name or p.title, 22, "wrap"),
+        Col("Cấp khen", lambda p: label_of(AWARD_LEVELS, p.level) if p.level else "", 9, "wrap"),
+        Col("Đủ điều kiện", "eligible", 8, "text"),
+        Col("Đề nghị", "proposed", 8, "bold"),
+        Col("Lý do", "reason", 40, "wrap"),
+    ))
+
+
+def counts_spec(plan) -> TableSpec:
     by_code = plan.title_by_code
-    rows = []
-    for t in counts:
+
+    def cap(t):
         title = by_code[t.title]
-        cap = (f"không quá {title.cap:.0%} số "
-               + (f"đủ điều kiện {by_code[title.cap_base].name}" if title.cap_base else "người đăng ký")
-               + " của mỗi đơn vị") if title.cap is not None else ""
-        rows.append([t.title, t.title_name, label_of(TARGET_OF, t.target_of), label_of(AWARD_LEVELS, t.level),
-                     t.registered, t.eligible, t.over_cap, t.proposed, cap])
-    row = w.table(ws, COUNTS_TABLE, row, 0, ["Mã", "Danh hiệu", "Đối tượng", "Cấp khen", "Đăng ký",
-                                               "Đủ điều kiện", "Vượt tỷ lệ", "Đề nghị", "Tỷ lệ tối đa"],
-                  rows, [w.cell, w.wrap, w.cell, w.cell, w.int, w.int, w.int, w.bold_int, w.wrap]) + 1
-    w.table(ws, TALLY_TABLE, row, 0, ["Cấp khen", "Tập thể", "Cá nhân"],
-            [[level, col, ind] for level, col, ind in tally], [w.cell, w.int, w.int])
-    setup_print(ws, landscape=True, title="Tổng hợp khen thưởng")
+        if title.cap is None:
+            return ""
+        base = f"đủ điều kiện {by_code[title.cap_base].name}" if title.cap_base else "người đăng ký"
+        return f"không quá {title.cap:.0%} số {base} của mỗi đơn vị"
+
+    return TableSpec(COUNTS_TABLE, (
+        Col("Mã", "title", 9, "code"),
+        Col("Danh hiệu", "title_name", 30, "wrap"),
+        Col("Đối tượng", lambda t: label_of(TARGET_OF, t.target_of), 9, "text"),
+        Col("Cấp khen", lambda t: label_of(AWARD_LEVELS, t.level), 9, "text"),
+        Col("Đăng ký", "registered", 8, "int"),
+        Col("Đủ điều kiện", "eligible", 8, "int"),
+        Col("Vượt tỷ lệ", "over_cap", 8, "int"),
+        Col("Đề nghị", "proposed", 8, "bold_int"),
+        Col("Tỷ lệ tối đa", cap, 34, "wrap"),
+    ))
 
 
-def write_member_inputs(wb, w, c, sheet_name) -> None:
-    """Raw member rows of every submission in the inputs table, for lossless roll-ups."""
-    ws = wb.add_worksheet(sheet_name("Dữ liệu gốc thành viên"), StreamSheet)
-    w.columns(ws, [10, 18, 6, 28, 20, 26, 10, 12, 11, 12, 12, 36])
-    ws.write_string(0, 0, "DANH SÁCH THÀNH VIÊN ĐĂNG KÝ CỦA TỪNG ĐƠN VỊ (máy đọc được)", w.st.title)
-    ws.write_string(1, 0, f"Đúng như đọc từ biểu mẫu; tổng hợp cấp trên đọc bảng '{K.MEMBERS_TABLE}' để xét lại "
-                          "danh hiệu. Không sửa bảng này.", w.st.subtitle)
+TALLY_SPEC = TableSpec(TALLY_TABLE, (
+    Col("Cấp khen", lambda t: t[0], 12, "text"),
+    Col("Tập thể", lambda t: t[1], 9, "int"),
+    Col("Cá nhân", lambda t: t[2], 9, "int"),
+))
+
+
+def write_award_sheets(b: Book, c) -> None:
+    plan, props = c.plan, c.proposals
+    ws = b.sheet("Đề nghị khen thưởng", StreamSheet)
+    spec = proposals_spec()
+    width, n = b.prepare(ws, spec)
+    notes = [("title", f"DANH SÁCH XÉT ĐỀ NGHỊ KHEN THƯỞNG{provisional(c)} — {c.period.name.upper()}"),
+             ("note", "Mỗi dòng một đăng ký danh hiệu: đủ điều kiện hay không và vì sao; danh hiệu có tỷ lệ tối đa "
+                      "xét theo thứ tự danh sách của đơn vị. Điều kiện lấy từ kế hoạch (trang Điều kiện danh hiệu).")]
+    if provisional_note(c):
+        notes.insert(1, ("subtitle", provisional_note(c)))
+    row = b.lines(ws, 0, notes, width, n) + 1
+    placed = b.table(ws, spec, row, props, stream=True)
+    ws.freeze_panes(placed.first, 3)
+    b.page(ws, title="Đề nghị khen thưởng" + provisional(c).lower(), header_row=placed.header_row)
+
+    ws = b.sheet("Tổng hợp khen thưởng")
+    counts = counts_spec(plan)
+    width, n = b.prepare(ws, counts, TALLY_SPEC)
+    tally = AW.tally_by_level(props)
+    notes = [("title", f"TỔNG HỢP ĐĂNG KÝ VÀ ĐỀ NGHỊ KHEN THƯỞNG{provisional(c)}"),
+             ("text", "Đề nghị theo cấp khen" + (" (dự kiến)" if provisional(c) else "") + ": "
+                      + (AW.tally_text(tally) or "chưa có"))]
+    if provisional_note(c):
+        notes.insert(1, ("subtitle", provisional_note(c)))
+    row = b.lines(ws, 0, notes, width, n) + 1
+    placed = b.table(ws, counts, row, AW.counts_by_title(plan, props))
+    b.table(ws, TALLY_SPEC, placed.next_row + 1, tally)
+    b.page(ws, title="Tổng hợp khen thưởng")
+
+
+def write_member_inputs(b: Book, c) -> None:
+    """Raw member rows of every submission, for lossless roll-ups (a machine sheet)."""
+    from .workbook import MACHINE_NOTE
+    ws = b.sheet("Dữ liệu gốc thành viên", StreamSheet)
+    headers = K.member_headers()
+    spec = TableSpec(K.MEMBERS_TABLE, tuple(Col(h, (lambda r, j=j: r[j]), 14, "raw") for j, h in enumerate(headers)))
+    b.text(ws, 0, "title", "DANH SÁCH THÀNH VIÊN ĐĂNG KÝ CỦA TỪNG ĐƠN VỊ", 84, 1)
+    b.text(ws, 1, "subtitle", "Đúng như đọc từ biểu mẫu, để tổng hợp cấp trên xét lại danh hiệu. " + MACHINE_NOTE,
+           84, 1)
 
     def rows():
         seen = set()
@@ -71,6 +122,6 @@ def write_member_inputs(wb, w, c, sheet_name) -> None:
                 seen.add((rec.unit, rec.sha256))
                 yield from K.member_rows(rec)
 
-    w.table(ws, K.MEMBERS_TABLE, 3, 0, K.member_headers(), rows(), stream=True)
-    ws.freeze_panes(4, 1)
-    setup_print(ws, landscape=True, header_row=3, title="Số liệu gốc thành viên")
+    placed = b.table(ws, spec, 3, rows(), stream=True)
+    ws.freeze_panes(placed.first, 1)
+    b.page(ws, title="Số liệu gốc thành viên", machine=True, last_row=1, n_printed=1)

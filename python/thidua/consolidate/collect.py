@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..errors import FileProblem
 from .. import contract as C
+from ..catalogue import Severity
 from ..forms.layout import expected_formula_values, layout_for
 from ..plan.calendar import report_date_problem
 from ..plan.model import Period, Plan
@@ -24,8 +25,8 @@ from ..read.form import EXTENDED_LISTS, blank_form_message, list_rows, unit_ente
 from ..read.workbook import Workbook, open_workbook, read_bytes
 from ..values import parse_date, parse_value
 from . import contract as K
-from .records import (BLANK, DUPLICATE, EXCEL_SUFFIXES, FLAG_TEXT, INCLUDED, NOT_A_FORM, PROBLEM_STATUS,
-                      REJECTED, UNREADABLE, Evaluation, FileEntry, Outcome, UnitRecord)
+from .records import (BLANK, DUPLICATE, EXCEL_SUFFIXES, FLAG_TEXT, INCLUDED, NOT_A_FORM, OUT_OF_SCOPE,
+                      PROBLEM_STATUS, REJECTED, UNREADABLE, Evaluation, FileEntry, Outcome, UnitRecord)
 
 # The tables consolidation needs: identity, reporter, entries and scores (lists are read only for
 # the check engine's rules), the plan's info table (to say "this is the plan"), and ours.
@@ -178,8 +179,8 @@ def _form(wb: Workbook, entry: FileEntry, scope: Scope) -> Outcome:
         found = check_form(form, plan)
     else:
         found = form.problems                          # what reading already found: unreadable cells…
-    record.errors = sum(f.severity == "lỗi" for f in found)
-    record.warnings = sum(f.severity == "cảnh báo" for f in found)
+    record.errors = sum(f.severity == Severity.ERROR for f in found)
+    record.warnings = sum(f.severity == Severity.WARNING for f in found)
     entry.status = INCLUDED
     return Outcome(entry, [(record, evaluate(record, plan, scope.period, scope.today))])
 
@@ -352,27 +353,19 @@ def _consolidation(wb: Workbook, entry: FileEntry, scope: Scope) -> Outcome:
     return outcome
 
 
-INVENTORY_COLUMNS = (
-    ("Tệp", "name"), ("Thư mục", "folder"), ("SHA-256", "sha256"), ("Cỡ tệp (byte)", "size"),
-    ("Thời gian sửa tệp", "mtime"), ("Loại tệp", "kind"), ("Mã đơn vị", "unit"), ("Đợt", "period"),
-    ("Phiên bản mẫu", "template_version"), ("Kế hoạch", "plan"), ("Trạng thái", "status_label"),
-    ("Mã trạng thái", "status"), ("Chi tiết", "code"), ("Lý do", "reason"), ("Bản được dùng", "winner"),
-    ("Qua bảng tổng hợp", "via"),
-)
-KIND_LABELS = {"form": "Biểu mẫu CĐCS", "consolidation": "Bảng tổng hợp", "other": "Khác"}
-
-
 def _carried_inventory(t, via: str) -> list[FileEntry]:
     """The files a consolidation workbook itself did not use (its units come as records)."""
-    col = {attr: t.column(h) for h, attr in INVENTORY_COLUMNS}
+    col = {attr: t.column(h) for h, attr in K.INVENTORY_COLUMNS}
+    if col["code"] is None:                      # workbooks written before the header said it is a code
+        col["code"] = t.column("Chi tiết")
     if col["status"] is None or col["name"] is None:
         return []
-    kinds = {label: code for code, label in KIND_LABELS.items()}
+    kinds = {label: code for code, label in K.FILE_KINDS.items()}
     out = []
     for row in t.rows:
         get = lambda a: _cell_text(row[col[a]]) if col.get(a) is not None else ""  # noqa: E731
         status = get("status")
-        if status in (INCLUDED, DUPLICATE, ""):
+        if status in (INCLUDED, DUPLICATE, OUT_OF_SCOPE, ""):    # out of scope: another cluster's file, read there
             continue
         size = get("size")
         out.append(FileEntry(get("name"), get("folder"), get("sha256") or None,

@@ -16,7 +16,7 @@ from .records import UnitResult
 LATENESS_RULE = ("Nộp đúng hạn: ngày báo cáo ghi trên biểu mẫu không sau hạn nộp của đợt; biểu mẫu không ghi "
                  "ngày báo cáo hợp lệ, hoặc ghi ngày không thể đúng (trước năm kế hoạch, sau hôm nay, trước khi đợt "
                  "kết thúc), thì xét theo thời gian sửa tệp. Tỷ lệ báo cáo = số CĐCS đã nộp / số CĐCS "
-                 "phải báo cáo; tỷ lệ đúng hạn = số CĐCS nộp đúng hạn / số CĐCS phải báo cáo (như DHIS2).")
+                 "phải báo cáo; tỷ lệ đúng hạn = số CĐCS nộp đúng hạn / số CĐCS phải báo cáo.")
 
 
 def timing(result: UnitResult, period: Period) -> None:

@@ -24,6 +24,17 @@ META_KEYS = ("format", "format_version", "plan_id", "plan_version", "plan_finger
              "scope", "clusters", "tool_version", "created_at", "units", "findings")
 KEY, VALUE = "Khóa", "Giá trị"
 
+# tblInventory: (header, FileEntry attribute). Read back by a roll-up (files a cluster workbook
+# did not use are carried up). The printed columns come first.
+INVENTORY_COLUMNS = (
+    ("Tệp", "name"), ("Mã đơn vị", "unit"), ("Trạng thái", "status_label"), ("Lý do", "reason"),
+    ("Bản được dùng", "winner"), ("Thư mục", "folder"), ("Loại tệp", "kind"), ("Đợt", "period"),
+    ("Cỡ tệp (byte)", "size"), ("Thời gian sửa tệp", "mtime"), ("Phiên bản mẫu", "template_version"),
+    ("Kế hoạch", "plan"), ("Qua bảng tổng hợp", "via"), ("SHA-256", "sha256"), ("Mã trạng thái", "status"),
+    ("Mã chi tiết", "code"),
+)
+FILE_KINDS = {"form": "Biểu mẫu CĐCS", "consolidation": "Bảng tổng hợp", "other": "Khác"}
+
 # Fixed columns of tblUnitInputs: (header, UnitRecord attribute or None for a display-only column).
 FIXED = (
     ("Mã đơn vị", "unit"), ("Tên đơn vị", None), ("Mã cụm", None), ("Loại hình", None),

@@ -142,7 +142,8 @@ def evaluate_target(plan: Plan, period: Period, t: Target, expected: list[Unit],
     if out.actual is None:
         figure = f"không có CĐCS{kind_text} thuộc diện"
     elif t.measure in SHARE_MEASURES:
-        figure = (f"{format_number_vi(out.numerator)}/{format_number_vi(out.denominator)} = "
+        counted = "thuộc diện xếp loại" if t.measure == "share_rating_at_least" else "phải báo cáo"
+        figure = (f"{format_number_vi(out.numerator)}/{format_number_vi(out.denominator)} CĐCS{kind_text} {counted} = "
                   f"{format_percent_vi(out.actual, 1)}")
     else:
         figure = _count(out.actual, t.unit_label)

@@ -51,18 +51,19 @@ def order(results: list[UnitResult]) -> list[UnitResult]:
 
 
 def decided_by(better: UnitResult, worse: UnitResult) -> str:
-    """Which criterion of the tie rule puts `better` before `worse` ("" when fully equal)."""
+    """What `better` has that puts it before `worse`, as a clause after "có" ("" when fully equal):
+    "tổng điểm cao hơn (97,5 so với 95)", "cùng tổng điểm 97,5 nhưng điểm nhóm 1 cao hơn (…)"."""
     a, b = better.ev, worse.ev
     if round(a.total, 2) != round(b.total, 2):
-        return f"tổng điểm ({pts(a.total)} so với {pts(b.total)})"
+        return f"tổng điểm cao hơn ({pts(a.total)} so với {pts(b.total)})"
     for i in range(max(len(a.groups), len(b.groups))):
         ga = a.groups[i][1] if i < len(a.groups) else 0.0
         gb = b.groups[i][1] if i < len(b.groups) else 0.0
         if round(ga, 2) != round(gb, 2):
-            return f"bằng tổng điểm {pts(a.total)}, hơn ở điểm nhóm {i + 1} ({pts(ga)} so với {pts(gb)})"
+            return f"cùng tổng điểm {pts(a.total)} nhưng điểm nhóm {i + 1} cao hơn ({pts(ga)} so với {pts(gb)})"
     da, db = a.report_date or date.max, b.report_date or date.max
     if da != db:
-        return (f"bằng tổng điểm và điểm từng nhóm, nộp báo cáo sớm hơn ({_day(a.report_date)} so với "
+        return (f"cùng tổng điểm và điểm từng nhóm nhưng nộp báo cáo sớm hơn ({_day(a.report_date)} so với "
                 f"{_day(b.report_date)})")
     return ""
 
@@ -82,7 +83,7 @@ def rank_cluster(results: list[UnitResult]) -> list[UnitResult]:
             r.rank_note = f"đồng hạng với {prev.unit} (bằng nhau ở mọi tiêu chí xếp hạng)"
         else:
             r.rank = i + 1
-            r.rank_note = f"sau {prev.unit}: {prev.unit} hơn về {decided_by(prev, r)}" if prev is not None else ""
+            r.rank_note = f"xếp sau {prev.unit} vì {prev.unit} có {decided_by(prev, r)}" if prev is not None else ""
         prev = r
     for r in results:
         if not r.ev.eligible:
@@ -115,7 +116,7 @@ def leader(cluster: str, ranked: list[UnitResult], names: dict[str, str]) -> Lea
     text = f"Đề xuất dẫn đầu cụm: {who(first)}, {pts(first.ev.total)} điểm, xếp loại {rating}"
     if len(ranked) > 1:
         second = ranked[1]
-        text += f"; hơn {second.unit} (xếp thứ {second.rank}) về {decided_by(first, second)}"
+        text += f"; xếp trên {second.unit} (thứ {second.rank}) vì có {decided_by(first, second)}"
     else:
         text += "; là CĐCS duy nhất của cụm được xếp hạng"
     notes = []

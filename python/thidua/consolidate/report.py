@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..values import format_number_vi, format_percent_vi
 from .completeness import LATENESS_RULE
-from .industry import DENOMINATOR_RULE, MANUAL, NO_UNITS, STAGE
+from .industry import APPLIES_LABELS, DENOMINATOR_RULE, MANUAL, NO_UNITS, STAGE
 from .inventory import DUPLICATE_RULE, status_counts
 from .ranking import CAP_RULE, TIE_RULE
 from .records import STATUS_LABELS
@@ -54,7 +54,8 @@ def ratings_line(c) -> str:
 
 
 def rating_targets(c) -> list[str]:
-    return [t.text for t in c.targets if t.target.measure in ("share_rating_at_least", "count_rating")]
+    return [t.text for t in c.targets if t.target.measure in ("share_rating_at_least", "count_rating")
+            and t.verdict != NO_UNITS]
 
 
 def targets_line(c) -> str:
@@ -76,7 +77,14 @@ def lines(c) -> list[tuple[str, str]]:
            ("heading", "2. Xếp loại"), ("text", ratings_line(c))]
     out += [("text", t) for t in rating_targets(c)]
     out += [("heading", "3. Chỉ tiêu cấp ngành"), ("text", targets_line(c))]
-    out += [("text", t.text) for t in c.targets if t.target.measure not in ("share_rating_at_least", "count_rating")]
+    shown = [t for t in c.targets if t.target.measure not in ("share_rating_at_least", "count_rating")]
+    out += [("text", t.text) for t in shown if t.verdict != NO_UNITS]
+    absent = [t for t in shown if t.verdict == NO_UNITS]
+    for kind in dict.fromkeys(t.target.applies_to for t in absent):      # one line per kind, not per target
+        mine = [t for t in absent if t.target.applies_to == kind]
+        who = APPLIES_LABELS.get(kind, kind).lower()
+        out.append(("text", f"Không có CĐCS {who} thuộc diện nên {len(mine)} chỉ tiêu không áp dụng: "
+                            + "; ".join(t.target.short_name for t in mine) + "."))
     out.append(("heading", "4. Đơn vị dẫn đầu cụm (đề xuất)"))
     for code in c.clusters:
         out.append(("text", f"Cụm {code}: {c.leaders[code].text}"))

@@ -19,7 +19,7 @@ from ..values import fold, nfc
 
 RESULT_TABLE, RESULT_SHEET = "tblKetQuaKiemTra", "Kết quả kiểm tra"
 SCORE_TABLE, SCORE_SHEET = "tblKetQuaChamDiem", "Kết quả chấm điểm"
-SEVERITY_FILL = {"lỗi": "#FFC7CE", "cảnh báo": "#FFEB9C", "thông tin": "#DDEBF7"}
+SEVERITY_FILL = {s: s.fill for s in SEVERITIES}
 NOTE_PREFIX = "[thidua] "          # marks the notes this tool wrote, so clearing removes only those
 RESULT_HEADERS = ("STT", *HEADERS_VI, "Ghi chú của thidua")
 TITLE = "Thi đua"

@@ -101,7 +101,8 @@ def TD_DIEM(ma_tieu_chi, gia_tri, tep_ke_hoach):
             return max(0.0, min(crit.points, own or 0.0))
         t = plan.target_by_code[crit.target]
         value = gia_tri if t.comparator == "yes" else _number(gia_tri)
-        derived = {t.field: {"value": value, "verdict": target_verdict(t.comparator, value, t.value, t.stretch)}}
+        from ..forms.layout import Derived
+        derived = {t.field: Derived(value, target_verdict(t.comparator, value, t.value, t.stretch))}
         return criterion_points(plan, crit, None, derived)[0]
     except Exception as exc:
         return _message(exc)

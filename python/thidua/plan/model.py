@@ -63,6 +63,11 @@ class Period:
     deadline: date
     peak: bool = False
 
+    @property
+    def closes_year(self) -> bool:
+        """The year's last regular period: its results are final; any other period's are provisional."""
+        return not self.peak and self.end.month == 12 and self.end.day == 31
+
 
 @dataclass(frozen=True)
 class Field:
@@ -104,6 +109,19 @@ class Target:
     ref: str | None = None
     scope: str | None = None    # "Năm" or a multi-year stage such as "Giai đoạn 2021–2030"
     source: str | None = None
+    short: str | None = None    # a short name for column headers ("Hội nghị CBCCVC")
+
+    @property
+    def short_name(self) -> str:
+        """The short name, else the label cut at a word boundary (column headers)."""
+        if self.short:
+            return self.short
+        words, out = self.label.split(), ""
+        for w in words:
+            if len(out) + len(w) + 1 > 32:
+                return out + "…"
+            out = f"{out} {w}".strip()
+        return out
 
     @property
     def yearly(self) -> bool:

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Callable
 
-from ..errors import DefinitionProblem, PlanDefinitionError
+from ..errors import DefinitionProblem, PlanDefinitionError, ThiduaError
 from ..read.workbook import Table, open_workbook
 from ..values import Parsed, fold_key, format_number_vi, parse_date, parse_number, parse_text, parse_yes_no
 from . import schema
@@ -152,9 +152,24 @@ def read_plan(path: str | Path) -> Plan:
     """Read and validate a plan workbook; raise PlanDefinitionError listing every mistake."""
     path = Path(path)
     wb = open_workbook(path)
+    _refuse_other_workbooks(wb, path)
     problems: list[DefinitionProblem] = []
     tables = {spec.name: _table_rows(wb, spec, problems) for spec in schema.PLAN_TABLES}
     return plan_from_rows(tables, problems, str(path))
+
+
+def _refuse_other_workbooks(wb, path: Path) -> None:
+    """A form or a consolidation given where the plan belongs is one plain sentence, not a
+    list of a dozen missing plan tables."""
+    from .. import contract as C
+    from ..consolidate import contract as K
+    again = " Hãy chọn tệp kế hoạch thi đua (tệp tạo bằng lệnh 'thidua plan new')."
+    if wb.table(K.META_TABLE) is not None:   # it carries a tblPlanInfo of its own: test this first
+        raise ThiduaError(f"'{path.name}' là bảng tổng hợp thi đua (kết quả của 'thidua consolidate'), "
+                          "không phải tệp kế hoạch." + again, code="not_a_plan")
+    if wb.table(C.META_TABLE) is not None and wb.table(schema.PLAN_INFO.name) is None:
+        raise ThiduaError(f"'{path.name}' là biểu mẫu của CĐCS, không phải tệp kế hoạch." + again,
+                          code="not_a_plan")
 
 
 def plan_from_rows(tables: dict[str, Rows], problems: list[DefinitionProblem], source: str, *,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..catalogue import Severity
+
 # Vietnamese labels staff type or pick -> internal codes.
 KINDS = {"Công lập": "public", "Ngoài công lập": "non_public"}
 APPLIES = {"Tất cả": "all", **KINDS}
@@ -33,7 +35,7 @@ MEASURES = {
 }
 METHODS = {"Tự chấm": "self", "Đạt/Không đạt": "all_or_nothing", "Theo tỷ lệ đạt": "proportional"}
 # Severities follow Excel's data-validation alert styles: Stop / Warning / Information.
-SEVERITIES = {"Lỗi": "lỗi", "Cảnh báo": "cảnh báo", "Thông tin": "thông tin"}
+SEVERITIES = {s.label: s for s in Severity}
 TARGET_OF = {"Cá nhân": "individual", "Tập thể": "collective"}
 AWARD_LEVELS = {"Cơ sở": "unit", "Ngành": "industry", "Tỉnh": "province", "Toàn quốc": "national"}
 # Discipline forms, mildest first (Luật Viên chức / Bộ luật Lao động); a condition names the
@@ -156,6 +158,8 @@ TARGETS = TableSpec(
         Column("Phạm vi", "scope", required=False, width=12),
         Column("Áp dụng", "applies_to", "choice", choices=APPLIES, width=15),
         Column("Nội dung", "label", width=56),
+        Column("Tên ngắn", "short", required=False, width=24,
+               help="Tên ngắn (khoảng 20–30 ký tự) làm tiêu đề cột trong bảng tổng hợp theo cụm."),
         Column("Trường", "field", "code", required=False, width=20,
                help="Chỉ tiêu cấp đơn vị: mã trường số liệu được so với chỉ tiêu."),
         Column("Cách tổng hợp", "measure", "choice", choices=MEASURES, required=False, width=20,

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from ..errors import FileProblem
+from .. import catalogue as CAT
 from .. import contract as C
+from ..errors import FileProblem
 from ..values import Parsed, fold, parse_value
 from .workbook import Table, Workbook, cell_address, open_workbook
 
-SEVERITY_ERROR, SEVERITY_WARNING, SEVERITY_INFO = "lỗi", "cảnh báo", "thông tin"
+SEVERITY_ERROR, SEVERITY_WARNING, SEVERITY_INFO = CAT.Severity.ERROR, CAT.Severity.WARNING, CAT.Severity.INFO
 # Lists a unit extends itself: rows typed right under them are read too (see list_rows).
 EXTENDED_LISTS = (C.INITIATIVE_TABLE, C.MEMBER_TABLE)
 BLANK_FORM = "blank_form"
@@ -296,13 +297,15 @@ def form_with_rules(wb: Workbook, plan=None):
     return form, plan
 
 
-def _problem(problems, code, severity, sheet, cell, fld, value, message) -> None:
-    problems.append(ReadProblem(code, severity, sheet, cell, fld, value, message))
+def _problem(problems, rule_code: str, sheet, cell, fld, value, variant: str = "", /, **params) -> None:
+    """A problem of a catalogue rule, its message from the rule's template."""
+    r = CAT.rule(rule_code)
+    problems.append(ReadProblem(rule_code, r.severity, sheet, cell, fld, value,
+                                r.message(variant, sheet=sheet, cell=cell, **params)))
 
 
 def _unparseable(problems, e: Entry) -> None:
-    _problem(problems, "unparseable", SEVERITY_ERROR, e.sheet, e.cell, e.code, e.raw,
-             f"Trang '{e.sheet}', ô {e.cell} ({e.label}): {e.parsed.note}")
+    _problem(problems, "unparseable", e.sheet, e.cell, e.code, e.raw, label=e.label, note=e.parsed.note)
 
 
 def _read_info(t: Table, problems) -> dict[str, Entry]:
@@ -332,18 +335,14 @@ def _read_indicators(t: Table, plan, problems):
         entry_raw = row[col[C.ENTRY]]
         if not code:
             if _text(entry_raw):
-                _problem(problems, "row_without_code", SEVERITY_WARNING, t.sheet, t.address(i, col[C.ENTRY]),
-                         None, entry_raw,
-                         f"Trang '{t.sheet}', ô {t.address(i, col[C.ENTRY])}: dòng không có mã nên số liệu không "
-                         "được tính. Hãy nhập số liệu vào đúng dòng có sẵn của bảng.")
+                _problem(problems, "row_without_code", t.sheet, t.address(i, col[C.ENTRY]), None, entry_raw)
             continue
         form_type = _text(row[col[C.FIELD_TYPE]]) or "text"
         typ = form_type
         if kind_fields is not None:
             f = kind_fields.get(code)
             if f is None:
-                _problem(problems, "unknown_code", SEVERITY_WARNING, t.sheet, t.address(i, col[C.CODE]), code,
-                         code, f"Trang '{t.sheet}', ô {t.address(i, col[C.CODE])}: mã '{code}' không có trong kế hoạch.")
+                _problem(problems, "unknown_code", t.sheet, t.address(i, col[C.CODE]), code, code, code=code)
             else:
                 typ = f.type
         derived = typ == "formula"
@@ -354,8 +353,7 @@ def _read_indicators(t: Table, plan, problems):
         if e.parsed.invalid and not derived:
             _unparseable(problems, e)
         if code in values:
-            _problem(problems, "duplicate_code", SEVERITY_ERROR, t.sheet, e.cell, code, code,
-                     f"Trang '{t.sheet}', ô {e.cell}: mã '{code}' xuất hiện hai lần; chỉ dòng đầu được tính.")
+            _problem(problems, "duplicate_code", t.sheet, e.cell, code, code, code=code)
             continue
         values[code] = e
         comparator = _text(row[col[C.COMPARATOR]])
@@ -401,11 +399,8 @@ def _read_list(t: Table, types: dict[str, str], problems) -> ListTable:
         if below:
             first = next(j for j, v in enumerate(row) if _text(v))
             where = f"{t.address(i, 0)}:{t.address(i, len(t.headers) - 1)}"
-            _problem(problems, "row_below_table", SEVERITY_WARNING, t.sheet, t.address(i, first), None,
-                     row[first], f"Trang '{t.sheet}', dòng {t.first_row + i + 1} ({where}) nằm ngay dưới bảng nên chưa "
-                     "thuộc bảng (LibreOffice, WPS không tự mở rộng bảng khi gõ bên dưới). Chương trình vẫn đọc dòng "
-                     "này như một dòng của bảng; để chắc chắn, hãy kéo góc dưới bên phải của bảng xuống cho bảng "
-                     "bao cả dòng này, hoặc chèn thêm dòng ở giữa bảng.")
+            _problem(problems, "row_below_table", t.sheet, t.address(i, first), None, row[first],
+                     row=t.first_row + i + 1, where=where)
         record = {}
         for j, h in enumerate(t.headers):
             typ = types.get(h, "text")
@@ -424,17 +419,15 @@ def _check_identity(form: FormData, shown: list[tuple], plan, ind: Table) -> Non
     p = form.problems
     code_entry = form.info.get("ma_don_vi")
     if code_entry is not None and _text(code_entry.raw) != form.unit_code:
-        _problem(p, "identity_changed", SEVERITY_ERROR, code_entry.sheet, code_entry.cell, "ma_don_vi",
-                 code_entry.raw, f"Trang '{code_entry.sheet}', ô {code_entry.cell}: mã đơn vị '{_text(code_entry.raw)}' "
-                 f"khác mã đơn vị của biểu mẫu '{form.unit_code}'. Không sửa ô đã khóa; hãy dùng biểu mẫu gốc.")
+        _problem(p, "identity_changed", code_entry.sheet, code_entry.cell, "ma_don_vi", code_entry.raw,
+                 shown=_text(code_entry.raw), unit=form.unit_code)
     recorded = form.meta.get("targets_digest", "")
     actual = C.targets_digest(form.unit_code, form.plan_fingerprint, [r[:6] for r in shown])
     if recorded != actual:
         p.extend(_changed_targets(form, shown, plan, ind))
     if plan is not None:
         if form.plan_id != plan.info.plan_id:
-            _problem(p, "other_plan", SEVERITY_ERROR, None, None, None, form.plan_id,
-                     f"Biểu mẫu thuộc kế hoạch '{form.plan_id}', không phải kế hoạch '{plan.info.plan_id}'.")
+            _problem(p, "other_plan", None, None, None, form.plan_id, form_plan=form.plan_id, plan=plan.info.plan_id)
         elif form.plan_fingerprint != plan.fingerprint:
             if form.plan_version == str(plan.info.version):
                 what = (f"Kế hoạch (phiên bản {plan.info.version}) đã được sửa sau khi phát biểu mẫu này mà chưa "
@@ -442,11 +435,9 @@ def _check_identity(form: FormData, shown: list[tuple], plan, ind: Table) -> Non
             else:
                 what = (f"Biểu mẫu được phát từ phiên bản {form.plan_version} của kế hoạch; kế hoạch hiện là "
                         f"phiên bản {plan.info.version}")
-            _problem(p, "plan_changed", SEVERITY_WARNING, None, None, None, form.plan_version,
-                     f"{what}. Số liệu vẫn được đọc, chỉ tiêu lấy theo kế hoạch hiện hành.")
+            _problem(p, "plan_changed", None, None, None, form.plan_version, what=what)
         if form.unit_code not in plan.unit_by_code:
-            _problem(p, "unknown_unit", SEVERITY_ERROR, None, None, None, form.unit_code,
-                     f"Mã đơn vị '{form.unit_code}' không có trong danh sách đơn vị của kế hoạch.")
+            _problem(p, "unknown_unit", None, None, None, form.unit_code, unit=form.unit_code)
 
 
 _SHOWN_COLUMNS = (C.TARGET_CODE, C.COMPARATOR, C.TARGET_MIN, C.TARGET_STRETCH, C.TARGET_TEXT)
@@ -460,12 +451,11 @@ def _changed_targets(form: FormData, shown: list[tuple], plan, ind: Table) -> li
     if plan is not None and form.unit_code in plan.unit_by_code:
         from ..forms.layout import layout_for
         expected = {r.field.code: r for r in layout_for(plan, plan.kind_of(form.unit_code, form.unit_kind)).indicators}
+    out: list[ReadProblem] = []
     if not expected:
-        return [ReadProblem("targets_changed", SEVERITY_ERROR, ind.sheet, None, None, None,
-                            f"Trang '{ind.sheet}': chỉ tiêu trong biểu mẫu khác với chỉ tiêu khi phát hành (có thể đã "
-                            f"bị sửa). {tail}")]
+        _problem(out, "targets_changed", ind.sheet, None, None, None, "unlocated", tail=tail)
+        return out
     same_plan = form.plan_fingerprint == plan.fingerprint
-    out = []
     seen = set()
     for code, target_code, comparator, minimum, stretch, text, i in shown:
         seen.add(code)
@@ -481,16 +471,12 @@ def _changed_targets(form: FormData, shown: list[tuple], plan, ind: Table) -> li
         issued = want[5] or "không có chỉ tiêu"
         now = text or "(trống)"
         why = "" if same_plan else " (kế hoạch đã đổi phiên bản sau khi phát biểu mẫu nên có thể do thay đổi kế hoạch)"
-        out.append(ReadProblem("targets_changed", SEVERITY_ERROR, ind.sheet, cell, code, text,
-                               f"Trang '{ind.sheet}', ô {cell} ({label}): chỉ tiêu {want[1] or ''} đang ghi '{now}', "
-                               f"khác chỉ tiêu khi phát '{issued}' (cột {', '.join(diff)}){why}. {tail}"))
+        _problem(out, "targets_changed", ind.sheet, cell, code, text, label=label, target=want[1] or "", now=now,
+                 issued=issued, columns=", ".join(diff), why=why, tail=tail)
     for code, row in expected.items():
         if code not in seen and row.target is not None:
-            out.append(ReadProblem("targets_changed", SEVERITY_ERROR, ind.sheet, None, code, None,
-                                   f"Trang '{ind.sheet}': dòng chỉ tiêu {row.target.code} ({row.field.label}) đã bị "
-                                   f"xóa khỏi bảng. {tail}"))
+            _problem(out, "targets_changed", ind.sheet, None, code, None, "removed", target=row.target.code,
+                     label=row.field.label, tail=tail)
     if not out:       # the digest differs but every row matches this plan: the digest itself was edited
-        out.append(ReadProblem("targets_changed", SEVERITY_ERROR, ind.sheet, None, None, None,
-                               f"Trang '{ind.sheet}': dấu kiểm chỉ tiêu của biểu mẫu không khớp (bảng nhận dạng ẩn đã "
-                               f"bị sửa). {tail}"))
+        _problem(out, "targets_changed", ind.sheet, None, None, None, "digest", tail=tail)
     return out

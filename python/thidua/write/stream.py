@@ -85,13 +85,15 @@ class StreamSheet(Worksheet):
             table["autofilter"] = table["a_range"]
 
     def stream_rows(self, first_row: int, first_col: int, rows: Iterable[Sequence], n_cols: int, formats: Sequence,
-                    defaults: dict, height: Callable[[Sequence], float | None] | None = None) -> int:
+                    defaults: dict, height: Callable[[Sequence], float | None] | None = None,
+                    whole: Sequence | None = None) -> int:
         """Rows of values from (first_row, first_col) down, taken one at a time (a generator keeps
         memory flat); returns how many. str is written as text (never a formula), int and float
         as numbers, bool as TRUE/FALSE, date/datetime as dates, None and "" left empty, any other
         value as its text. `formats[j]` is column j's cell format; where it is None the value's
         type picks one of `defaults` ("number", "text", "date", "datetime", "bool").
-        `height(values)` gives a row's height in points (None: the default)."""
+        `height(values)` gives a row's height in points (None: the default). `whole[j]`, when given,
+        is column j's format for whole numbers (Excel shows "90," for 90 under "#,##0.##")."""
         if self._stream_from is not None:
             raise RuntimeError("StreamSheet: one streamed block per sheet")
         letters = [xl_col_to_name(first_col + j) for j in range(n_cols)]
@@ -103,6 +105,8 @@ class StreamSheet(Worksheet):
         by_kind = {kind: [c if c is not None else style(defaults.get(kind)) for c in col_fmt]
                    for kind in ("number", "text", "bool", "date", "datetime")}
         s_num, s_text, s_bool, s_date, s_stamp = by_kind.values()
+        s_whole = [style(whole[j]) if whole is not None and j < len(whole) and whole[j] is not None else s_num[j]
+                   for j in range(n_cols)]
         convert = self._convert_date_time
         not_plain = _NOT_PLAIN.search
 
@@ -124,7 +128,8 @@ class StreamSheet(Worksheet):
                         cells.append(f'<c r="{letters[j]}{n}"{s_text[j]} t="inlineStr"><is><t{body}</t></is></c>')
                 elif t is int or t is float:
                     if math.isfinite(v):
-                        cells.append(f'<c r="{letters[j]}{n}"{s_num[j]}><v>{v:.16G}</v></c>')
+                        s = s_whole[j] if t is int or v.is_integer() else s_num[j]
+                        cells.append(f'<c r="{letters[j]}{n}"{s}><v>{v:.16G}</v></c>')
                     else:
                         cells.append(f'<c r="{letters[j]}{n}"{s_text[j]} t="inlineStr"><is><t>{v}</t></is></c>')
                 elif v is None:

@@ -1,0 +1,339 @@
+"""Declared output tables: a table is its columns, each declared once (header, width, kind of
+value, how the value is taken from a record, an optional formula written with column *names*),
+rendered the same way in memory or streamed.
+
+    RATE = Col("Tỷ lệ báo cáo", "reporting_rate", 12, "pct",
+               formula='=IF({Phải báo cáo}=0,"",{Đã nộp}/{Phải báo cáo})')
+
+`{Header}` in a formula is that column's cell in the same row; `{Header[]}` is the column's
+data range (for a totals row). Formulas are compiled against the table's own headers when the
+table is declared, so a formula naming a column that does not exist fails at once, and adding
+a column is one `Col(...)` line: nothing counts positions.
+
+A formula cell carries the value Python computed (cached: readers without a spreadsheet engine
+see the same number; LibreOffice's recalculation is compared in the tests).
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Callable, Iterable, Sequence
+
+from .stream import StreamSheet, has_time
+from .xlsx import FONT
+
+TABLE_STYLE = "Table Style Light 9"
+_REF = re.compile(r"\{([^{}\[\]]+)(\[\])?\}")
+
+# kind -> (number format, bold, wrap, align); "num" picks the whole-number format for whole values
+KINDS = {
+    "text": (None, False, False, None),
+    "raw": (None, False, False, None),        # machine tables: values exactly as read (no Có/Không for booleans)
+    "wrap": (None, False, True, None),
+    "code": (None, False, False, None),
+    "bold": (None, True, False, None),
+    "bold_wrap": (None, True, True, None),
+    "int": ("#,##0", False, False, None),
+    "num": ("#,##0.##", False, False, None),
+    "pct": ("0.0%", False, False, None),
+    "date": ("dd/mm/yyyy", False, False, "left"),
+    "stamp": ("dd/mm/yyyy hh:mm:ss", False, False, "left"),
+    "bold_int": ("#,##0", True, False, None),
+    "bold_num": ("#,##0.##", True, False, None),
+    "bold_pct": ("0.0%", True, False, None),
+}
+WHOLE = "#,##0"          # Excel shows "90," for 90 under "#,##0.##": whole values get this format
+
+
+class TableError(ValueError):
+    """A table declaration that does not hold together (a formula naming a missing column)."""
+
+
+@dataclass(frozen=True)
+class Col:
+    header: str
+    value: str | Callable[[Any], Any] | None = None   # attribute of the record, or a function of it
+    width: float = 12
+    kind: str = "text"
+    formula: str | None = None       # with {Header} / {Header[]}; the cached value is `value`'s
+    total: str | None = None         # the totals row: a formula ({Header}: this row, {Header[]}: the column)
+    printed: bool = True             # part of the printed page (machine columns may be left off)
+    formula_if: Callable[[Any], bool] | None = None   # rows that get the formula (others: the plain value)
+    kind_of: Callable[[Any], str] | None = None       # a row's own kind (a column of shares and counts)
+
+    def get(self, record):
+        v = self.value
+        if v is None:
+            return None
+        if callable(v):
+            return v(record)
+        return getattr(record, v) if not isinstance(record, dict) else record.get(v)
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    columns: tuple[Col, ...]
+    total_label: str | None = None   # text of the totals row's first cell ("Tổng"); None: no totals row
+    _index: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self):
+        headers = [c.header for c in self.columns]
+        if len(set(headers)) != len(headers):
+            dup = sorted({h for h in headers if headers.count(h) > 1})
+            raise TableError(f"table {self.name}: headers repeated: {dup}")
+        self._index.update({h: j for j, h in enumerate(headers)})
+        for c in self.columns:
+            for text in (c.formula, c.total):
+                for name, _ in _REF.findall(text or ""):
+                    if name not in self._index:
+                        raise TableError(f"table {self.name}: column '{c.header}' refers to '{name}', "
+                                         f"which is not a column of the table")
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+    def col(self, header: str) -> int:
+        """0-based position of a column in the table."""
+        return self._index[header]
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Where a table landed on its sheet (0-based rows and columns)."""
+    spec: TableSpec
+    header_row: int
+    first_col: int
+    first: int              # first data row
+    last: int               # last data row (== header_row + 1 when the table is empty)
+    n_rows: int
+    totals_row: int | None
+
+    @property
+    def next_row(self) -> int:
+        return (self.totals_row if self.totals_row is not None else self.last) + 1
+
+    def col(self, header: str) -> int:
+        """0-based sheet column of a column, by header (charts, print areas)."""
+        return self.first_col + self.spec.col(header)
+
+    @property
+    def last_col(self) -> int:
+        return self.first_col + len(self.spec.columns) - 1
+
+
+def column_letter(j: int) -> str:
+    letters = ""
+    j += 1
+    while j:
+        j, rem = divmod(j - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def compile_formula(text: str, spec: TableSpec, row: int, first_col: int, first: int, last: int) -> str:
+    """{Header} -> that column's cell in `row`; {Header[]} -> its data range first..last."""
+    def sub(m):
+        letter = column_letter(first_col + spec.col(m.group(1)))
+        if m.group(2):
+            return f"{letter}{first + 1}:{letter}{last + 1}"
+        return f"{letter}{row + 1}"
+    return _REF.sub(sub, text)
+
+
+def lines_needed(text, width: float) -> int:
+    """Lines a text takes when wrapped in a column `width` characters wide (Times New Roman 11–12
+    pt: about one character per width unit; LibreOffice and PDF export do not grow rows by themselves)."""
+    if text is None:
+        return 1
+    s = str(text)
+    per_line = max(1.0, width * 1.15 - 1)
+    if len(s) <= per_line and "\n" not in s:
+        return 1
+    total = 0
+    for part in s.split("\n"):
+        words, line, n = part.split(" "), 0, 1
+        for word in words:
+            add = len(word) + (1 if line else 0)
+            if line and line + add > per_line:
+                n += 1
+                line = len(word)
+            else:
+                line += add
+            while line > per_line:          # a word longer than the line
+                n += 1
+                line -= per_line
+        total += n
+    return total
+
+
+class Renderer:
+    """Renders declared tables on one workbook: formats made once per kind."""
+
+    def __init__(self, wb, font_size: int = 11):
+        self.wb = wb
+        base = {"font_name": FONT, "font_size": font_size, "valign": "top", "border": 1}
+        self._fmt: dict[str, object] = {}
+        for kind, (num, bold, wrap, align) in KINDS.items():
+            props = dict(base)
+            if num:
+                props["num_format"] = num
+            if bold:
+                props["bold"] = True
+            if wrap:
+                props["text_wrap"] = True
+            if align:
+                props["align"] = align
+            self._fmt[kind] = wb.add_format(props)
+        self._whole = {k: wb.add_format({**base, "num_format": WHOLE, **({"bold": True} if k.startswith("bold") else {})})
+                       for k in ("num", "bold_num")}
+        self.header = wb.add_format({**base, "bold": True, "text_wrap": True, "align": "center", "valign": "vcenter",
+                                     "bg_color": "#D9E1F2"})
+        self.font_size = font_size
+
+    def fmt(self, kind: str, value=None):
+        if kind in self._whole and _is_whole(value):
+            return self._whole[kind]
+        return self._fmt[kind]
+
+    # --- one cell by type: text always as text ("=1+1" typed by a unit stays text) ------------
+    def cell(self, ws, r: int, c: int, v, kind: str = "text") -> None:
+        f = self.fmt(kind, v)
+        t = type(v)
+        if t is str:
+            if v:
+                ws.write_string(r, c, v, f)
+        elif v is None:
+            return
+        elif t is bool:
+            ws.write_string(r, c, "Có" if v else "Không", f)
+        elif t is int or t is float:
+            if math.isfinite(v):
+                ws.write_number(r, c, v, f)
+            else:
+                ws.write_string(r, c, str(v), f)
+        elif isinstance(v, datetime):
+            ws.write_datetime(r, c, v, self._fmt["stamp"] if has_time(v) and kind == "date" else f)
+        elif isinstance(v, date):
+            ws.write_datetime(r, c, datetime(v.year, v.month, v.day), f)
+        else:
+            ws.write_string(r, c, str(v), f)
+
+    def write(self, ws, spec: TableSpec, row: int, col: int, records: Iterable, *, stream: bool = False,
+              totals: dict | None = None, widths: Sequence[float] | None = None) -> Placed:
+        """The table with its header at (row, col), one row per record; `stream`: the table ends its
+        sheet (a StreamSheet) and `records` may be a generator. A spec with a `total_label` gets a
+        totals row; `totals` gives its cells' values by header (cached under their formulas).
+        `widths`: the columns' widths on this sheet (tables stacked on a sheet share columns);
+        default: the table's own, set here."""
+        cols = spec.columns
+        if widths is None:
+            widths = [c.width for c in cols]
+            for j, w in enumerate(widths):
+                ws.set_column(col + j, col + j, w)
+        options = {"name": spec.name, "style": TABLE_STYLE, "columns": [{"header": c.header} for c in cols]}
+        first = row + 1
+        wrapped = [j for j, c in enumerate(cols) if KINDS[c.kind][2]]
+        if stream:
+            if not isinstance(ws, StreamSheet):
+                raise TypeError(f"table {spec.name}: stream=True needs a StreamSheet")
+            if any(c.formula for c in cols) or spec.total_label:
+                raise TableError(f"table {spec.name}: streamed tables have no formulas or totals")
+
+            raw = [c.kind == "raw" for c in cols]
+
+            def values():
+                for rec in records:
+                    yield [c.get(rec) if raw[j] else _plain(c.get(rec)) for j, c in enumerate(cols)]
+
+            def height(vals):
+                n = max((lines_needed(vals[j], widths[j]) for j in wrapped if type(vals[j]) is str), default=1)
+                return self.row_height(n) if n > 1 else None
+
+            # date columns left to the value's type: a date, or a date with its time (as cell() does)
+            formats = [None if c.kind == "date" else self._fmt[c.kind] for c in cols]
+            whole = [self._whole.get(c.kind) for c in cols]
+            n = ws.stream_rows(first, col, values(), len(cols), formats, self._defaults(),
+                               height if wrapped else None, whole)
+            last = row + max(n, 1)
+            ws.add_streamed_table(row, col, last, col + len(cols) - 1, options)
+            placed = Placed(spec, row, col, first, last, n, None)
+        else:
+            records = list(records)
+            last = row + max(len(records), 1)
+            ws.add_table(row, col, last, col + len(cols) - 1, options)
+            cells = getattr(ws, "table_cells", None)
+            if isinstance(cells, dict) and len(records) > 1000:
+                cells.clear()            # XlsxWriter's per-cell overlap index: our tables never overlap
+            for i, rec in enumerate(records):
+                r = first + i
+                n_lines = 1
+                for j, c in enumerate(cols):
+                    v = c.get(rec) if c.kind == "raw" else _plain(c.get(rec))
+                    kind = c.kind_of(rec) if c.kind_of else c.kind
+                    if c.formula and (c.formula_if is None or c.formula_if(rec)):
+                        text = compile_formula(c.formula, spec, r, col, first, last)
+                        cached = "" if v is None else v
+                        ws.write_formula(r, col + j, text, self.fmt(kind, v), cached)
+                    else:
+                        self.cell(ws, r, col + j, v, kind)
+                    if j in wrapped and type(v) is str:
+                        n_lines = max(n_lines, lines_needed(v, widths[j]))
+                if n_lines > 1:
+                    ws.set_row(r, self.row_height(n_lines))
+            totals_row = None
+            if spec.total_label is not None:
+                totals_row = last + 1
+                for j, c in enumerate(cols):
+                    kind = c.kind if c.kind.startswith("bold") else ("bold_" + c.kind if "bold_" + c.kind in KINDS
+                                                                      else "bold")
+                    v = (totals or {}).get(c.header)
+                    if j == 0:
+                        ws.write_string(totals_row, col, spec.total_label, self._fmt["bold"])
+                    elif c.total:
+                        text = compile_formula(c.total, spec, totals_row, col, first, last)
+                        ws.write_formula(totals_row, col + j, text, self.fmt(kind, v), "" if v is None else v)
+                    elif v is not None:
+                        self.cell(ws, totals_row, col + j, v, kind)
+            placed = Placed(spec, row, col, first, last, len(records), totals_row)
+        head = max(lines_needed(c.header, widths[j]) for j, c in enumerate(cols))
+        for j, c in enumerate(cols):                 # over add_table's plain header cells
+            ws.write_string(row, col + j, c.header, self.header)
+        ws.set_row(row, self.row_height(head) + 2)
+        return placed
+
+    def row_height(self, lines: int) -> float:
+        return row_points(self.font_size * 1.35 * lines + 2)
+
+    def _defaults(self) -> dict:
+        f = self._fmt
+        return {"number": f["num"], "text": f["text"], "bool": f["text"], "date": f["date"], "datetime": f["stamp"]}
+
+
+def row_points(height: float) -> float:
+    """A row height in points as spreadsheets store it: whole pixels at 96 dpi (0,75 pt each)."""
+    return round(height * 4 / 3) * 0.75
+
+
+def _is_whole(v) -> bool:
+    return (type(v) is int) or (type(v) is float and math.isfinite(v) and v.is_integer())
+
+
+def _plain(v):
+    """Values as cells show them: booleans as Có/Không; the rest unchanged."""
+    if v is True:
+        return "Có"
+    if v is False:
+        return "Không"
+    return v
+
+
+def printed_width(spec_or_widths: Sequence[Col] | Sequence[float]) -> float:
+    return sum(c.width if isinstance(c, Col) else c for c in spec_or_widths)
+
+
+__all__ = ["Col", "TableSpec", "Placed", "Renderer", "TableError", "compile_formula", "lines_needed",
+           "column_letter", "TABLE_STYLE", "printed_width"]
