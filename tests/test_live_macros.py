@@ -55,7 +55,7 @@ def test_validate_marks_exact_cells_notes_and_rows(form_path):
     assert notes[("Chỉ tiêu", "F13")].startswith(live.NOTE_PREFIX + "LỖI: Trang 'Chỉ tiêu', ô F13")
     res, rows = result_rows(state)
     assert res["name"] == live.RESULT_SHEET and len(rows) == len(findings)
-    assert [(r["Quy tắc"], r["Ô"] or None) for r in rows] == [(f.rule, f.cell) for f in findings]
+    assert [(r["Quy tắc"], r["Ô"] or None) for r in rows] == [(f.label, f.cell) for f in findings]   # names, not codes
     assert res["_links"]["E2"] == f"#'{findings[0].sheet}'!{findings[0].cell}"
     assert "lỗi" in state["_alerts"][-1] and "Kiểm tra lại" in state["_alerts"][-1]
     # the person's entries are untouched

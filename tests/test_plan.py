@@ -119,7 +119,25 @@ def test_duplicate_codes_and_missing_table(plan_path, tmp_path):
         read_plan(tmp_path / "dup.xlsx")
     msgs = "\n".join(str(p) for p in info.value.problems)
     assert "mã 'YT001' bị trùng với dòng" in msgs
-    assert "không tìm thấy bảng 'tblRatings'" in msgs
+    assert "Trang 'Xếp loại': không tìm thấy bảng dữ liệu của trang 'Xếp loại'" in msgs and "tblRatings" not in msgs
+
+
+def test_a_plan_written_before_an_optional_column_existed_still_reads(plan_path, tmp_path):
+    """'Tên ngắn' came later: a plan without it reads, its targets' short names from their labels."""
+    wb = load_workbook(plan_path)
+    ws, t = find_table(wb, "tblTargets")
+    col = next(j for j, c in enumerate(t.tableColumns) if c.name == "Tên ngắn")
+    ws.delete_cols(ws[t.ref.split(":")[0]].column + col)
+    first, last = t.ref.split(":")
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
+    letters, row = coordinate_from_string(last)
+    t.ref = f"{first}:{get_column_letter(column_index_from_string(letters) - 1)}{row}"
+    t.tableColumns = [c for c in t.tableColumns if c.name != "Tên ngắn"]
+    t.autoFilter.ref = t.ref
+    wb.save(tmp_path / "cu.xlsx")
+    old = read_plan(tmp_path / "cu.xlsx")
+    assert all(x.short is None for x in old.targets)
+    assert old.target_by_code["N_CL_HOINGHI"].short_name == "100% CĐCS tổ chức hội nghị…"     # cut at a word
 
 
 def test_rows_inserted_above_a_plan_table_still_read(plan_path, tmp_path, plan):

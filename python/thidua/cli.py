@@ -353,7 +353,7 @@ def _check(args) -> int:
     with _progress(args, "Đang kiểm tra") as progress:
         results = check_files(args.forms, plan, previous, progress=progress)
     if args.out:
-        out = write_findings_workbook(results, args.out)
+        out = write_findings_workbook(results, args.out, plan)
         print(f"Đã ghi kết quả kiểm tra vào {out}", file=sys.stderr)
     status = EXIT_FINDINGS if any(r.failed for r in results) else EXIT_OK
     if args.json:

@@ -29,6 +29,8 @@ class Finding:
     value: object = None
     expected: object = None
     name: str = ""              # Vietnamese name of the rule ("" = the catalogue's)
+    field_label: str = ""       # the field's Vietnamese label (set where the plan is known)
+    shown: str = ""             # the value as a person reads it ("95%", "1.234", "15/03/2026")
 
     @property
     def label(self) -> str:

@@ -2,14 +2,17 @@
 report and the findings workbook. A file that cannot be read is a finding, never a crash."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
-from ..errors import FileProblem, ThiduaError
 from .. import contract as C
-from ..read.form import SEVERITY_ERROR, FormData, form_with_rules
+from ..catalogue import Severity, rule
+from ..errors import FileProblem, ThiduaError
+from ..read.form import FormData, form_with_rules
 from ..values import format_number_vi
-from .findings import COLUMNS, HEADERS_VI, Finding, has_errors, summary_text
+from .findings import COLUMNS, Finding, has_errors, sort_key, summary_text
 
 
 LIST_TABLES = (C.INITIATIVE_TABLE, C.MEMBER_TABLE)     # lists a unit extends: rows typed under them count
@@ -30,7 +33,11 @@ class FileCheck:
 
     @property
     def failed(self) -> bool:
-        return self.status != "ok" or has_errors(self.findings)
+        return has_errors(self.findings)
+
+    @property
+    def status_label(self) -> str:
+        return "Đọc được" if self.status == "ok" else rule(self.status).name
 
 
 _PLAN = None
@@ -57,16 +64,29 @@ def check_one(path: str) -> FileCheck:
         return problem_check(p, exc)
     except ThiduaError as exc:
         return FileCheck(p, "no_plan", message=exc.message,
-                         findings=[Finding("no_plan", SEVERITY_ERROR, exc.message, *_meta_cell(form_meta(wb)))])
+                         findings=[Finding("no_plan", Severity.ERROR, exc.message, *_meta_cell(form_meta(wb)))])
     prev = (_PREVIOUS or {}).get(form.unit_code)
     findings = check_form(form, rules, prev)
     if unit_entered_nothing(wb):
-        findings.insert(0, Finding(BLANK_FORM, SEVERITY_ERROR, blank_form_message(p.name, form.unit_code)))
-    return FileCheck(p, "ok", form, findings, score_form(form, rules))
+        findings.insert(0, Finding(BLANK_FORM, Severity.ERROR, blank_form_message(p.name, form.unit_code)))
+    return FileCheck(p, "ok", form, [_for_people(f, form, rules) for f in findings], score_form(form, rules))
+
+
+def _for_people(f: Finding, form: FormData, rules) -> Finding:
+    """The field's label and the value as people read it, while the plan is at hand."""
+    from .engine import show
+    fld = rules.field_by_code.get(f.field or "")
+    entry = form.values.get(f.field or "") or form.info.get(f.field or "")
+    label = fld.label if fld else entry.label if entry else ""
+    shown = "" if f.value is None else show(f.value, fld)
+    return dataclasses.replace(f, field_label=label, shown=shown)
 
 
 def problem_check(path: Path, exc: FileProblem) -> FileCheck:
-    return FileCheck(Path(path), exc.code, message=exc.message, findings=[Finding(exc.code, SEVERITY_ERROR, exc.message)])
+    """A file that could not be checked: its finding has the catalogue's severity (an Excel lock
+    file is information, not an error)."""
+    return FileCheck(Path(path), exc.code, message=exc.message,
+                     findings=[Finding(exc.code, rule(exc.code).severity, exc.message)])
 
 
 def check_files(paths, plan=None, previous: dict[str, FormData] | None = None, progress=None) -> list[FileCheck]:
@@ -102,7 +122,8 @@ def _meta_cell(meta_table) -> tuple:
 def print_report(results: list[FileCheck], out) -> None:
     for r in results:
         if r.status != "ok":
-            print(f"✗ {r.path.name}: {r.message}", file=out)
+            mark = "✗" if r.failed else "–"
+            print(f"{mark} {r.path.name}: {r.message}", file=out)
             continue
         s = r.score
         rating = f"{s.rating} ({s.rating_name})" if s.rating else s.rating_name
@@ -112,10 +133,16 @@ def print_report(results: list[FileCheck], out) -> None:
         for f in r.findings:
             print(f"    [{f.severity}] {f.message}", file=out)
         print(f"    Xếp loại: {s.reason}", file=out)
+    print(totals_line(results), file=out)
+
+
+def totals_line(results: list[FileCheck]) -> str:
     bad = sum(r.failed for r in results)
     folders = len({str(r.path.parent) for r in results})
-    print(f"Tổng cộng {len(results)} tệp (trong {folders} thư mục): {len(results) - bad} không có lỗi, {bad} có lỗi "
-          "hoặc không đọc được.", file=out)
+    skipped = sum(r.status != "ok" and not r.failed for r in results)
+    tail = f", {skipped} bỏ qua (tệp tạm của Excel…)" if skipped else ""
+    return (f"Tổng cộng {len(results)} tệp (trong {folders} thư mục): {len(results) - bad - skipped} không có lỗi, "
+            f"{bad} có lỗi hoặc không đọc được{tail}.")
 
 
 def results_json(results: list[FileCheck]) -> list[dict]:
@@ -132,45 +159,80 @@ def results_json(results: list[FileCheck]) -> list[dict]:
     return out
 
 
-def write_findings_workbook(results: list[FileCheck], path) -> Path:
-    """Findings of every file as one Excel Table (text written as text), plus a per-file sheet."""
-    from ..write.xlsx import Styles, new_workbook, save_atomic, setup_print
+def findings_specs():
+    """tblFindings (one row a finding) and tblFiles (one row a file), declared."""
+    from ..write.tables import Col, TableSpec
+    findings = TableSpec("tblFindings", (
+        Col("Mức độ", lambda rf: rf[1].severity.label if isinstance(rf[1].severity, Severity)
+            else str(rf[1].severity), 9, "bold"),
+        Col("Tệp", lambda rf: rf[0].path.name, 24, "wrap"),
+        Col("Mã đơn vị", lambda rf: rf[0].unit, 9, "code"),
+        Col("Trang", lambda rf: rf[1].sheet or "", 12, "wrap"),
+        Col("Ô", lambda rf: rf[1].cell or "", 6, "text"),
+        Col("Quy tắc", lambda rf: rf[1].label, 18, "wrap"),
+        Col("Trường", lambda rf: _field_text(rf[1]), 20, "wrap"),
+        Col("Giá trị", lambda rf: rf[1].shown or _plain(rf[1].value), 11, "wrap"),
+        Col("Mong đợi", lambda rf: _plain(rf[1].expected), 11, "wrap"),
+        Col("Nội dung và cách sửa", lambda rf: rf[1].message, 52, "wrap"),
+        Col("Mã quy tắc", lambda rf: rf[1].rule, 16, "code", printed=False),
+    ))
+    files = TableSpec("tblFiles", (
+        Col("Tệp", lambda r: r.path.name, 30, "wrap"),
+        Col("Mã đơn vị", "unit", 9, "code"),
+        Col("Tình trạng", "status_label", 18, "wrap"),
+        Col("Số lỗi", lambda r: sum(f.severity == Severity.ERROR for f in r.findings), 7, "int"),
+        Col("Số cảnh báo", lambda r: sum(f.severity == Severity.WARNING for f in r.findings), 8, "int"),
+        Col("Tổng điểm", lambda r: r.score.total if r.score else None, 8, "num"),
+        Col("Xếp loại", lambda r: (r.score.rating or r.score.rating_name) if r.score else None, 10, "bold_wrap"),
+        Col("Lý do", lambda r: r.score.reason if r.score else r.message, 56, "wrap"),
+    ))
+    return findings, files
+
+
+def _field_text(f: Finding) -> str:
+    """"Kinh phí công đoàn đã thu (kpcd_da_thu)": a code never stands alone."""
+    if not f.field:
+        return ""
+    return f"{f.field_label} ({f.field})" if f.field_label else f.field
+
+
+def write_findings_workbook(results: list[FileCheck], path, plan=None, when: datetime | None = None) -> Path:
+    """The findings of every file, most serious first (then file, sheet, cell), under a title that
+    says what was checked; and a sheet with one row per file."""
+    from ..write.sheets import Book
+    from ..write.xlsx import new_workbook, save_atomic
     wb, buf = new_workbook()
-    st = Styles(wb)
-    ws = wb.add_worksheet("Kết quả kiểm tra")
-    headers = ["Tệp", "Mã đơn vị", *HEADERS_VI]
-    rows = [[r.path.name, r.unit, *[_plain(getattr(f, k)) for k in COLUMNS]] for r in results for f in r.findings]
-    _table(ws, st, "tblFindings", headers, rows, (36, 10, 16, 10, 14, 8, 18, 16, 16, 90))
-    setup_print(ws, landscape=True, header_row=0, title="Kết quả kiểm tra")
-    ws2 = wb.add_worksheet("Theo tệp")
-    headers2 = ["Tệp", "Mã đơn vị", "Trạng thái", "Số lỗi", "Số cảnh báo", "Tổng điểm", "Xếp loại", "Lý do"]
-    rows2 = []
-    for r in results:
-        n_err = sum(f.severity == "lỗi" for f in r.findings)
-        n_warn = sum(f.severity == "cảnh báo" for f in r.findings)
-        s = r.score
-        rows2.append([r.path.name, r.unit, "đọc được" if r.status == "ok" else r.message, n_err, n_warn,
-                      s.total if s else None, (s.rating or s.rating_name) if s else None, s.reason if s else None])
-    _table(ws2, st, "tblFiles", headers2, rows2, (36, 10, 40, 8, 10, 10, 12, 70))
-    setup_print(ws2, landscape=True, header_row=0, title="Theo tệp")
+    b = Book(wb)
+    findings_spec, files_spec = findings_specs()
+    when = when or datetime.now()
+    periods = sorted({r.form.meta.get("period_code", "") for r in results if r.form is not None} - {""})
+    if plan is not None:
+        names = [plan.period_by_code[p].name if p in plan.period_by_code else p for p in periods]
+        rules = f"Theo kế hoạch {plan.info.plan_id}, phiên bản {plan.info.version}"
+    else:
+        names = periods
+        rules = "Theo quy định kế hoạch kèm trong từng biểu mẫu"
+    head = [("title", "KẾT QUẢ KIỂM TRA BIỂU MẪU THI ĐUA"),
+            ("subtitle", f"{rules}; {', '.join(names) or 'không rõ đợt'}. Lập lúc {when:%d/%m/%Y %H:%M}."),
+            ("text", totals_line(results)),
+            ("note", "Mức độ: lỗi — phải sửa trước khi gửi; cảnh báo — cần xem lại, nếu đúng thì ghi lý do; "
+                     "thông tin — để biết. Danh sách xếp lỗi trước, rồi theo tệp, trang, ô.")]
+    rows = sorted(((r, f) for r in results for f in r.findings),
+                  key=lambda rf: (sort_key(rf[1])[0], rf[0].path.name.casefold(), *sort_key(rf[1])[1:]))
+    ws = b.sheet("Kết quả kiểm tra")
+    width, n = b.prepare(ws, findings_spec)
+    row = b.lines(ws, 0, head, width, n) + 1
+    placed = b.table(ws, findings_spec, row, rows)
+    ws.freeze_panes(placed.first, 0)
+    b.page(ws, title="Kết quả kiểm tra", header_row=placed.header_row, n_printed=n)
+    ws = b.sheet("Theo tệp")
+    width, n = b.prepare(ws, files_spec)
+    row = b.lines(ws, 0, [("title", "KẾT QUẢ THEO TỪNG TỆP"), ("text", totals_line(results))], width, n) + 1
+    placed = b.table(ws, files_spec, row, sorted(results, key=lambda r: r.path.name.casefold()))
+    ws.freeze_panes(placed.first, 0)
+    b.page(ws, title="Theo tệp", header_row=placed.header_row)
     wb.close()
     return save_atomic(buf.getvalue(), path)
-
-
-def _table(ws, st, name, headers, rows, widths) -> None:
-    for j, w in enumerate(widths):
-        ws.set_column(j, j, w)
-    ws.add_table(0, 0, max(len(rows), 1), len(headers) - 1,
-                 {"name": name, "style": "Table Style Light 9", "columns": [{"header": h} for h in headers]})
-    for i, row in enumerate(rows, start=1):
-        for j, v in enumerate(row):
-            if v is None:
-                ws.write_blank(i, j, None, st.text)
-            elif isinstance(v, (int, float)) and not isinstance(v, bool):
-                ws.write_number(i, j, v, st.number)
-            else:
-                ws.write_string(i, j, str(v), st.text)   # "=1+1" from a form stays text
-    ws.freeze_panes(1, 0)
 
 
 def _plain(v):

@@ -307,7 +307,7 @@ def _consolidation(wb: Workbook, entry: FileEntry, scope: Scope) -> Outcome:
         return refuse("other_period", _other_period(meta.get("period_code", ""), scope))
     table = wb.table(K.INPUTS_TABLE)
     if table is None or any(table.column(h) is None for h in ("Mã đơn vị", "Mã đợt", "Tệp nguồn")):
-        return refuse("incomplete_form", f"Bảng tổng hợp '{entry.name}' thiếu bảng số liệu gốc '{K.INPUTS_TABLE}' "
+        return refuse("incomplete_form", f"Bảng tổng hợp '{entry.name}' thiếu bảng số liệu gốc (trang 'Dữ liệu gốc') "
                                          "(có thể đã bị xóa hoặc đổi tên); không tính lại được nên không dùng.")
     plan_changed = meta.get("plan_fingerprint") != plan.fingerprint
     headers = [str(h) for h in table.headers]

@@ -89,7 +89,7 @@ def run_demo(out: Path, seed: int = 2026) -> int:
     results = check_files([returned], plan)
     forms = [r.form for r in results if r.form is not None]
     failures = [(r.path.name, r) for r in results if r.form is None]
-    findings_path = write_findings_workbook(results, out / f"ket_qua_kiem_tra_{PERIOD}.xlsx")
+    findings_path = write_findings_workbook(results, out / f"ket_qua_kiem_tra_{PERIOD}.xlsx", plan)
     elapsed = time.perf_counter() - t0
     _print_summary(plan, period, plan_path, issued, issued_dir, returned, forms, failures, missing, out, elapsed)
     _print_checks(results, findings_path)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..check.findings import HEADERS_VI, SEVERITIES, Finding, has_errors, summary_text
+from ..check.report import _field_text
 from ..errors import ThiduaError
 from .. import contract as C
 from ..read.form import EXTENDED_LISTS, FormData, form_with_rules
@@ -71,7 +72,8 @@ def validate(book, plan=None) -> list[Finding]:
     except ThiduaError as exc:
         book.app.alert(exc.message, title=TITLE)
         return []
-    findings = check_form(form, plan)
+    from ..check.report import _for_people
+    findings = [_for_people(f, form, plan) for f in check_form(form, plan)]
     _clear(book)
     noted = _mark(book, findings)
     _write_results(book, findings, noted)
@@ -151,8 +153,9 @@ def _write_results(book, findings: list[Finding], noted: set) -> None:
     sheet = _fresh_sheet(book, RESULT_TABLE, RESULT_SHEET)
     rows = [list(RESULT_HEADERS)]
     for i, f in enumerate(findings, start=1):
-        rows.append([i, f.rule, f.severity, f.sheet or "", f.cell or "", f.field or "", f.value, f.expected,
-                     f.message, "ghi chú" if (f.sheet, f.cell) in noted else ""])
+        rows.append([i, f.label, f.severity.label if hasattr(f.severity, "label") else f.severity, f.sheet or "",
+                     f.cell or "", _field_text(f), f.shown or f.value, f.expected, f.message,
+                     "ghi chú" if (f.sheet, f.cell) in noted else ""])
     sheet["A1"].value = [_text_cells(r) for r in rows]
     sheet.tables.add(source=sheet["A1"].resize(len(rows), len(rows[0])), name=RESULT_TABLE,
                      has_headers=True, table_style_name="TableStyleLight9")

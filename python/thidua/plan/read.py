@@ -125,17 +125,18 @@ def _table_rows(wb, spec: schema.TableSpec, problems: list[DefinitionProblem]) -
     if table is None:
         problems.append(DefinitionProblem(
             spec.sheet, None, None,
-            f"không tìm thấy bảng '{spec.name}'. Đừng xóa hoặc đổi tên bảng (Table) này; "
-            "nếu đã lỡ xóa, hãy lấy lại mẫu kế hoạch bằng lệnh 'thidua plan new'."))
+            f"không tìm thấy bảng dữ liệu của trang '{spec.sheet}' (có thể trang hoặc bảng đã bị xóa, hoặc bảng "
+            "đã bị chuyển thành vùng thường). Hãy lấy lại trang này từ mẫu kế hoạch ('thidua plan new') rồi chép "
+            "dữ liệu vào."))
         return []
-    missing = [c.header for c in spec.columns if table.column(c.header) is None]
+    missing = [c.header for c in spec.columns if table.column(c.header) is None and not c.optional]
     for header in missing:
         problems.append(DefinitionProblem(table.sheet, table.first_row, header,
-                                          f"bảng '{spec.name}' thiếu cột '{header}'. Đừng đổi tên tiêu đề cột."))
+                                          f"bảng thiếu cột '{header}'. Đừng đổi tên hoặc xóa tiêu đề cột."))
     if missing:
         return []
     index = {c.key: table.column(c.header) for c in spec.columns}
-    return [(table.first_row + i + 1, table.sheet, {k: raw_row[j] for k, j in index.items()})
+    return [(table.first_row + i + 1, table.sheet, {k: (raw_row[j] if j is not None else None) for k, j in index.items()})
             for i, raw_row in enumerate(table.rows)
             if not all(v in (None, "") or (isinstance(v, str) and not v.strip()) for v in raw_row)]
 

@@ -74,6 +74,7 @@ class Column:
     choices: dict | None = None
     width: float = 14
     help: str = ""
+    optional: bool = False   # a column added in a later version: a plan without it reads it as blank
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ TARGETS = TableSpec(
         Column("Phạm vi", "scope", required=False, width=12),
         Column("Áp dụng", "applies_to", "choice", choices=APPLIES, width=15),
         Column("Nội dung", "label", width=56),
-        Column("Tên ngắn", "short", required=False, width=24,
+        Column("Tên ngắn", "short", required=False, width=24, optional=True,
                help="Tên ngắn (khoảng 20–30 ký tự) làm tiêu đề cột trong bảng tổng hợp theo cụm."),
         Column("Trường", "field", "code", required=False, width=20,
                help="Chỉ tiêu cấp đơn vị: mã trường số liệu được so với chỉ tiêu."),

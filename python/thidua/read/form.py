@@ -219,12 +219,13 @@ def _require(wb: Workbook, name: str, headers: tuple[str, ...], path: Path) -> T
     t = wb.table(name)
     if t is None:
         raise FileProblem(
-            f"'{path.name}' là biểu mẫu thi đua nhưng thiếu bảng '{name}' (có thể đã bị xóa). "
-            "Hãy nhập lại số liệu vào biểu mẫu gốc được cấp.", code="incomplete_form", path=str(path))
+            f"'{path.name}' là biểu mẫu thi đua nhưng thiếu bảng số liệu của trang '{C.SHEETS.get(name, name)}' (có "
+            "thể trang hoặc bảng đã bị xóa). Hãy nhập lại số liệu vào biểu mẫu gốc được cấp.",
+            code="incomplete_form", path=str(path))
     missing = [h for h in headers if t.column(h) is None]
     if missing:
         raise FileProblem(
-            f"'{path.name}': bảng '{name}' (trang '{t.sheet}') thiếu cột {', '.join(repr(m) for m in missing)}. "
+            f"'{path.name}': bảng ở trang '{t.sheet}' thiếu cột {', '.join(repr(m) for m in missing)}. "
             "Đừng đổi tên hoặc xóa tiêu đề cột; hãy dùng lại biểu mẫu gốc.", code="incomplete_form", path=str(path))
     return t
 
@@ -237,8 +238,8 @@ def read_meta(wb: Workbook, path: Path) -> dict[str, str]:
             msg = (f"'{path.name}' là tệp kế hoạch thi đua, không phải biểu mẫu của CĐCS. "
                    "Hãy chọn tệp biểu mẫu đã được phát cho đơn vị.")
         else:
-            msg = (f"'{path.name}' không phải biểu mẫu thi đua (không có bảng nhận dạng '{C.META_TABLE}'). "
-                   "Hãy nhập số liệu vào đúng biểu mẫu đã được cấp rồi gửi lại.")
+            msg = (f"'{path.name}' không phải biểu mẫu thi đua (không có phần nhận dạng mà biểu mẫu được phát "
+                   "mang theo). Hãy nhập số liệu vào đúng biểu mẫu đã được cấp rồi gửi lại.")
         raise FileProblem(msg, code="not_a_form", path=str(path))
     k, v = t.column(C.KEY), t.column(C.VALUE)
     # Values as stored: the plan's JSON is split across cells and a chunk may start or end
