@@ -331,10 +331,10 @@ def test_scoring_never_divides_by_a_zero_or_missing_target(plan):
     for bad in (0, None, -5):
         broken = dataclasses.replace(plan, targets=tuple(dataclasses.replace(x, value=bad) if x is t else x
                                                          for x in plan.targets))
-        points, why = criterion_points(broken, crit, "public", {t.field: Derived(10, None)})
+        points, why = criterion_points(broken, crit, {t.field: Derived(10, None)})
         assert points == 0.0 and "không có giá trị lớn hơn 0" in why
     missing = dataclasses.replace(crit, target="KHONG_CO")
-    assert criterion_points(plan, missing, "public", {})[0] == 0.0
+    assert criterion_points(plan, missing, {})[0] == 0.0
     assert target_verdict(">=", 5, None, None) is None and target_verdict("range", 5, 1, None) is None
 
 

@@ -89,7 +89,7 @@ def test_form_with_a_deleted_table(issued, tmp_path):
     del ws.tables[C.INDICATOR_TABLE]
     wb.save(tmp_path / "notable.xlsx")
     p = _problem(tmp_path / "notable.xlsx")
-    assert p.code == "incomplete_form" and C.INDICATOR_TABLE in p.message
+    assert p.code == "incomplete_form" and "trang 'Chỉ tiêu'" in p.message and C.INDICATOR_TABLE not in p.message
 
 
 def test_lock_file_missing_file_and_folder(issued, tmp_path):

@@ -72,10 +72,22 @@ def _is_blank(raw) -> bool:
     return raw is None or (isinstance(raw, str) and not fold(raw))
 
 
+def cell_text(v, *, folded: bool = False) -> str:
+    """A cell's content as text: "" for blank, 12.0 as "12", a date-time as "YYYY-MM-DD hh:mm:ss",
+    text trimmed (and `folded` for comparisons: see fold)."""
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, datetime):
+        return v.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(v, str):
+        return fold(v) if folded else nfc(v.strip())
+    return str(v)
+
+
 def _shown(raw) -> str:
-    if isinstance(raw, float) and raw.is_integer():
-        return str(int(raw))
-    return nfc(raw.strip()) if isinstance(raw, str) else str(raw)
+    return cell_text(raw)
 
 
 # --- numbers ----------------------------------------------------------------------------------

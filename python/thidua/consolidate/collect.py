@@ -23,7 +23,7 @@ from ..plan.model import Period, Plan
 from ..plan.semantics import target_verdict
 from ..read.form import EXTENDED_LISTS, blank_form_message, list_rows, unit_entered_nothing
 from ..read.workbook import Workbook, open_workbook, read_bytes
-from ..values import parse_date, parse_value
+from ..values import cell_text, parse_date, parse_value
 from . import contract as K
 from .records import (BLANK, DUPLICATE, EXCEL_SUFFIXES, FLAG_TEXT, INCLUDED, NOT_A_FORM, OUT_OF_SCOPE,
                       PROBLEM_STATUS, REJECTED, UNREADABLE, Evaluation, FileEntry, Outcome, UnitRecord)
@@ -385,13 +385,7 @@ def _mtime_back(text: str) -> str | None:
 
 
 def _cell_text(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    if isinstance(v, datetime):
-        return v.strftime("%Y-%m-%d %H:%M:%S")
-    return str(v).strip()
+    return cell_text(v)
 
 
 # --- many paths, in contained worker processes (read.contain) ----------------------------------

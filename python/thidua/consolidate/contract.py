@@ -8,8 +8,9 @@ the forms directly does.
 """
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date
 
+from ..values import cell_text
 from .records import UnitRecord
 
 META_TABLE = "tblConsolidationMeta"
@@ -84,12 +85,7 @@ def record_from_row(headers: list[str], row: list) -> UnitRecord:
     cell = dict(zip(headers, row))
 
     def text(h) -> str:
-        v = cell.get(h)
-        if v is None:
-            return ""
-        if isinstance(v, float) and v.is_integer():
-            return str(int(v))
-        return str(v).strip()
+        return cell_text(cell.get(h))
 
     def number(h) -> int:
         v = cell.get(h)
@@ -126,9 +122,7 @@ def raw_value(v):
         return None
     if isinstance(v, (bool, int, float, str, date)):
         return v
-    if isinstance(v, (time, timedelta)):
-        return str(v)
-    return str(v)
+    return str(v)                     # times, durations, error values: their text
 
 
 def member_headers() -> list[str]:

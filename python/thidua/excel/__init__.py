@@ -138,19 +138,18 @@ def issued_message(paths: list[Path], period, out_dir: Path) -> str:
             "Gửi mỗi đơn vị đúng tệp mang mã của đơn vị (tên tệp: cụm_mã đơn vị_đợt_tên).")
 
 
-def choose_folder(book, title: str, initial: str | Path | None = None) -> Path | None:
-    """A folder picked in Excel's own folder dialog (Windows desktop Excel), None if the user
-    cancels or the dialog is not available (then callers use a default)."""
+def choose_folder(book, title: str, initial: str | Path | None = None):
+    """A folder picked in Excel's own folder dialog (Windows desktop Excel): the folder; False when
+    the user cancels; None where there is no dialog (Mac, the remote engine: callers use their
+    default). Not exercised by the tests (xlwings' remote engine has no COM object model)."""
     try:
         dialog = book.app.api.FileDialog(4)                  # msoFileDialogFolderPicker
         dialog.Title = title
         if initial:
             dialog.InitialFileName = str(Path(initial)) + "\\"
-        if dialog.Show() == -1:
-            return Path(dialog.SelectedItems(1))
-    except Exception:  # no COM (Mac, remote engine): the caller falls back to its default
+        return Path(dialog.SelectedItems(1)) if dialog.Show() == -1 else False
+    except Exception:  # no COM: the caller falls back to its default
         return None
-    return None
 
 
 # --- plumbing -----------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ Excel on Windows, a folder picked in Excel's own dialog. Results are written nex
   Tổng hợp cụm  -> tong_hop_cum_<đợt>/tong_hop_<cụm>_<đợt>.xlsx, one per cluster found
   Tổng hợp ngành -> tong_hop_nganh_<đợt>.xlsx
 and a Vietnamese summary is shown. Works on any xlwings Book (desktop Excel, or the remote engine
-the tests use); only `_pick_folder` and the unsaved-changes check need desktop Excel.
+the tests use); only `choose_folder` and the unsaved-changes check need desktop Excel.
 """
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ def _run(book, per_cluster: bool, today: date):
     from ..consolidate.core import consolidate, read_inputs
     from ..consolidate.report import short_text
     from ..consolidate.workbook import write_consolidation
+    from . import choose_folder
 
     plan_path = plan_of(book)
     if plan_path is None:
@@ -53,7 +54,7 @@ def _run(book, per_cluster: bool, today: date):
     plan = read_plan(plan_path)
     here = plan_path.parent
     default = default_folder(plan, here, today)
-    picked = _pick_folder(book, default[0] if default else here)
+    picked = choose_folder(book, "Chọn thư mục biểu mẫu nộp về", default[0] if default else here)
     if picked is False:                                 # the person cancelled the dialog
         return None
     folder = picked or (default[0] if default else None)
@@ -127,19 +128,6 @@ def period_of_folder(plan, folder: Path):
     if name.startswith(RETURNED_PREFIX):
         return plan.period_by_code.get(name[len(RETURNED_PREFIX):])
     return None
-
-
-def _pick_folder(book, initial: Path):
-    """Excel's folder dialog (desktop Excel on Windows): the folder, False when cancelled, None
-    where there is no dialog (then the default folder is used). Not exercised by the tests (they
-    run on xlwings' remote engine, which has no COM object model)."""
-    try:
-        dialog = book.app.api.FileDialog(4)            # msoFileDialogFolderPicker
-        dialog.Title = "Chọn thư mục biểu mẫu nộp về"
-        dialog.InitialFileName = str(initial) + "\\"
-        return Path(dialog.SelectedItems(1)) if dialog.Show() == -1 else False
-    except Exception:
-        return None
 
 
 def _alert(book, message: str) -> None:

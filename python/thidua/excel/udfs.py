@@ -103,7 +103,7 @@ def TD_DIEM(ma_tieu_chi, gia_tri, tep_ke_hoach):
         value = gia_tri if t.comparator == "yes" else _number(gia_tri)
         from ..forms.layout import Derived
         derived = {t.field: Derived(value, target_verdict(t.comparator, value, t.value, t.stretch))}
-        return criterion_points(plan, crit, None, derived)[0]
+        return criterion_points(plan, crit, derived)[0]
     except Exception as exc:
         return _message(exc)
 

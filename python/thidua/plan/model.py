@@ -88,11 +88,6 @@ class Field:
     def is_derived(self) -> bool:
         return self.type == "formula"
 
-    @property
-    def value_type(self) -> str:
-        """The type a reader parses the cell as (derived cells are numbers)."""
-        return "number" if self.is_derived else self.type
-
 
 @dataclass(frozen=True)
 class Target:

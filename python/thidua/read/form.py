@@ -13,7 +13,7 @@ from pathlib import Path
 from .. import catalogue as CAT
 from .. import contract as C
 from ..errors import FileProblem
-from ..values import Parsed, fold, parse_value
+from ..values import Parsed, cell_text, fold, parse_value
 from .workbook import Table, Workbook, cell_address, open_workbook
 
 SEVERITY_ERROR, SEVERITY_WARNING, SEVERITY_INFO = CAT.Severity.ERROR, CAT.Severity.WARNING, CAT.Severity.INFO
@@ -94,10 +94,6 @@ class ListTable:
         from .workbook import cell_address
         return cell_address(self.sheet_rows[i], self.first_col + self.headers.index(header))
 
-    def frame(self):
-        import pandas as pd  # only callers that want frames pay for pandas
-        return pd.DataFrame(self.rows, columns=self.headers)
-
 
 @dataclass
 class FormData:
@@ -155,11 +151,7 @@ class FormData:
 
 
 def _text(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return fold(v)
+    return cell_text(v, folded=True)
 
 
 def _filled(v) -> bool:

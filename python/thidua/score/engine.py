@@ -71,7 +71,7 @@ def _num(x) -> float | None:
     return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else None
 
 
-def criterion_points(plan: Plan, crit: Criterion, kind: str, derived: dict[str, dict]) -> tuple[float | None, str]:
+def criterion_points(plan: Plan, crit: Criterion, derived: dict) -> tuple[float | None, str]:
     """Points a criterion earns from data, and why. (None, ...) for self-scored criteria."""
     if crit.method == "self":
         return None, "tự chấm"
@@ -103,7 +103,7 @@ def score_values(plan: Plan, kind: str, entered: dict[str, object], self_scores:
     derived = expected_formula_values(layout_for(plan, kind), entered)
     scores: list[CriterionScore] = []
     for crit in plan.criteria_for(kind):
-        computed, basis = criterion_points(plan, crit, kind, derived)
+        computed, basis = criterion_points(plan, crit, derived)
         own, upper = _num(self_scores.get(crit.code)), _num(upper_scores.get(crit.code))
         if upper is not None:
             final = max(0.0, min(crit.points, upper))
