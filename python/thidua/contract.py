@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import NamedTuple
 
 TEMPLATE_VERSION = "1"
 SUPPORTED_VERSIONS = frozenset({"1"})
@@ -101,6 +102,31 @@ UNIT_INPUT_CODES = tuple(code for code, _, is_input, _ in UNIT_ROWS if is_input)
 UNIT_REQUIRED_CODES = ("nguoi_bao_cao", "ngay_bao_cao")   # checks warn when these are blank
 # A list table whose row count backs a count field of the indicator table.
 LIST_COUNT_FIELDS = {INITIATIVE_TABLE: "so_sang_kien"}
+
+# Printed layout of each table of a fresh form (forms.write): the width of every column in
+# characters of the form's 12 pt font, in the table's column order, and the columns whose text
+# wraps (their rows get the height the text needs). A code column ("Mã") widens to its longest
+# code. Widths only: nothing reads them back, and people may resize columns.
+class TableLayout(NamedTuple):
+    widths: tuple[float, ...]
+    wrap: frozenset = frozenset()
+
+
+TABLE_LAYOUT = {
+    UNIT_TABLE: TableLayout((14, 22, 48), frozenset({LABEL, VALUE})),
+    INDICATOR_TABLE: TableLayout((16, 18, 46, 9, 14, 15, 11, 24, 8, 8, 10, 10, 12),
+                                 frozenset({SECTION, LABEL, UNIT_OF_MEASURE, TARGET_TEXT, VERDICT, NOTE})),
+    SCORE_TABLE: TableLayout((9, 26, 44, 8, 13, 8, 9, 30), frozenset({GROUP, LABEL, METHOD, EXPLANATION})),
+    INITIATIVE_TABLE: TableLayout((6, 40, 22, 18, 16, 12, 12), frozenset(INITIATIVE_COLUMNS[1:5])),
+    REGISTRATION_TABLE: TableLayout((14, 50, 14, 12, 30), frozenset({"Danh hiệu tập thể", LEVEL, "Ghi chú"})),
+    PLEDGE_TABLE: TableLayout((14, 50, 14, 12, 30, 8, 8), frozenset({LABEL, "Chỉ tiêu kế hoạch", "Ghi chú"})),
+    MEMBER_TABLE: TableLayout((5, 24, 16, 24, 8, 14, 9, 14, 15, 30),
+                              frozenset({M_NAME, M_DEPT, M_TITLE, M_INIT})),
+}
+TABLE_COLUMNS = {UNIT_TABLE: UNIT_COLUMNS, INDICATOR_TABLE: INDICATOR_COLUMNS, SCORE_TABLE: SCORE_COLUMNS,
+                 INITIATIVE_TABLE: INITIATIVE_COLUMNS, REGISTRATION_TABLE: REGISTRATION_COLUMNS,
+                 PLEDGE_TABLE: PLEDGE_COLUMNS, MEMBER_TABLE: MEMBER_COLUMNS}
+GUIDE_WIDTH = 86      # the guide's one column: the width of A4 portrait at 100 %
 
 # Meta keys, in the hidden protected table.
 META_KEYS = ("template_version", "plan_id", "plan_version", "plan_fingerprint", "unit_code",

@@ -1,14 +1,20 @@
 """The registration sheets of a form: collective titles, the pledge (giao ước), and the member
 list with the titles each member registers for. Written with XlsxWriter beside the other
-sheets (forms.write); read back through their Excel Tables like everything else."""
+sheets (forms.write); read back through their Excel Tables like everything else. Column widths
+and wrapping come from the form contract (contract.TABLE_LAYOUT), like the other sheets."""
 from __future__ import annotations
 
 from ..plan.model import Plan, Unit
 from ..plan.schema import AWARD_LEVELS, DISCIPLINE_LEVELS, label_of
 from ..plan.semantics import NO, YES, describe_target
+from ..write.xlsx import input_message, input_title, whole_numbers
 from .. import contract as C
 
 HEADER_ROW = 3
+PLEDGE_NOTE = ("GIAO ƯỚC THI ĐUA: đơn vị cam kết mức cao hơn hoặc bằng chỉ tiêu kế hoạch "
+               "(để trống = nhận đúng chỉ tiêu kế hoạch)")
+MEMBER_NOTE = ("Ghi đủ mọi thành viên của tập thể, mỗi người một dòng; khi một danh hiệu có giới hạn tỷ lệ, "
+               "người ở dòng trên được ưu tiên trước.")
 
 
 def write_registration_sheets(wb, st, plan: Plan, unit: Unit, heading: str, setup_print) -> None:
@@ -16,74 +22,99 @@ def write_registration_sheets(wb, st, plan: Plan, unit: Unit, heading: str, setu
     _member_sheet(wb, st, plan, heading, setup_print)
 
 
-def _table(ws, top: int, rows: int, name: str, headers) -> None:
-    ws.add_table(top, 0, top + max(rows, 1), len(headers) - 1, {
-        "name": name, "style": "Table Style Light 9", "columns": [{"header": h} for h in headers]})
-
-
 def _registration_sheet(wb, st, plan: Plan, unit: Unit, heading: str, setup_print) -> None:
+    from .write import add_table, fit_table_row, set_widths, sheet_heading, table_widths, text_line
+
     ws = wb.add_worksheet(C.SHEETS[C.REGISTRATION_TABLE])
-    ws.write(0, 0, "ĐĂNG KÝ DANH HIỆU THI ĐUA VÀ GIAO ƯỚC THI ĐUA", st.title)
-    ws.write(1, 0, heading, st.subtitle)
-    for j, w in enumerate((12, 60, 16, 16, 36, 8, 8)):
-        ws.set_column(j, j, w, None, {"hidden": j >= 5})
     titles = [t for t in plan.titles if t.target_of == "collective"]
-    _table(ws, HEADER_ROW, len(titles), C.REGISTRATION_TABLE, C.REGISTRATION_COLUMNS)
+    targets = plan.unit_targets_for(unit.kind)
+    # one sheet, two tables: each column as wide as the wider of its two uses
+    reg = table_widths(C.REGISTRATION_TABLE, [t.code for t in titles])
+    pledge = table_widths(C.PLEDGE_TABLE, [t.code for t in targets])
+    widths = [max(a, b) for a, b in zip(reg, pledge)] + pledge[len(reg):]
+    hidden = {C.PLEDGE_COLUMNS.index(h) for h in C.PLEDGE_HIDDEN}
+    shown = [w for j, w in enumerate(widths) if j not in hidden]
+    set_widths(ws, widths, hidden)
+    sheet_heading(ws, st, "ĐĂNG KÝ DANH HIỆU THI ĐUA VÀ GIAO ƯỚC THI ĐUA", heading, shown)
+
+    add_table(ws, st, HEADER_ROW, len(titles), C.REGISTRATION_TABLE, widths)
     for i, t in enumerate(titles):
         r = HEADER_ROW + 1 + i
+        level = label_of(AWARD_LEVELS, t.level)
         ws.write_string(r, 0, t.code, st.code)
         ws.write_string(r, 1, t.name, st.text)
-        ws.write_string(r, 2, label_of(AWARD_LEVELS, t.level), st.text)
+        ws.write_string(r, 2, level, st.text)
         ws.write_blank(r, 3, None, st.input_choice)
-        ws.data_validation(r, 3, r, 3, {"validate": "list", "source": [YES, NO],
-                                        "input_title": "Đăng ký danh hiệu", "input_message": t.source[:255]})
+        ws.data_validation(r, 3, r, 3, {
+            "validate": "list", "source": [YES, NO], "input_title": "Đăng ký danh hiệu",
+            "input_message": input_message(t.name, f"Chọn Có để đăng ký. Căn cứ: {t.source}"),
+            "error_title": "Chọn Có hoặc Không", "error_message": "Chỉ chọn Có hoặc Không trong danh sách."})
         ws.write_blank(r, 4, None, st.input_text)
+        fit_table_row(ws, r, C.REGISTRATION_TABLE, widths, {"Danh hiệu tập thể": t.name, C.LEVEL: level})
 
     top = HEADER_ROW + len(titles) + 4
-    ws.write(top - 1, 0, "GIAO ƯỚC THI ĐUA: đơn vị cam kết mức cao hơn hoặc bằng chỉ tiêu kế hoạch "
-                         "(để trống = nhận đúng chỉ tiêu kế hoạch)", st.subtitle)
-    targets = plan.unit_targets_for(unit.kind)
-    _table(ws, top, len(targets), C.PLEDGE_TABLE, C.PLEDGE_COLUMNS)
+    text_line(ws, st, top - 1, PLEDGE_NOTE, shown)
+    add_table(ws, st, top, len(targets), C.PLEDGE_TABLE, widths, hidden)
+    decimals = []
     for i, t in enumerate(targets):
         r = top + 1 + i
+        text = _target_text(t)
         ws.write_string(r, 0, t.code, st.code)
         ws.write_string(r, 1, t.label, st.text)
-        ws.write_string(r, 2, _target_text(t), st.result)
+        ws.write_string(r, 2, text, st.result)
         ws.write_string(r, 5, t.comparator, st.code)
         if t.value is None:
             ws.write_blank(r, 6, None, st.code)
         else:
-            ws.write_number(r, 6, t.value, st.number)
+            ws.write_number(r, 6, t.value, st.number_for(t.value))
         if t.comparator == "yes":
             ws.write_blank(r, 3, None, st.input_choice)
-            ws.data_validation(r, 3, r, 3, {"validate": "list", "source": [YES, NO]})
+            ws.data_validation(r, 3, r, 3, {
+                "validate": "list", "source": [YES, NO], "input_title": "Mức cam kết",
+                "input_message": input_message(t.label, "Chọn Có hoặc Không."),
+                "error_title": "Chọn Có hoặc Không", "error_message": "Chỉ chọn Có hoặc Không trong danh sách."})
         else:
             pct = t.unit_label == "%"
             ws.write_blank(r, 3, None, st.input_percent if pct else st.input_number)
+            if not pct:
+                decimals.append((r, 3))
             op, word = (">=", "không thấp hơn") if t.comparator != "<=" else ("<=", "không cao hơn")
             ws.data_validation(r, 3, r, 3, {
                 "validate": "decimal", "criteria": op, "value": t.value,
-                "error_type": "warning", "error_title": "Thấp hơn chỉ tiêu",
-                "error_message": f"Mức cam kết nên {word} chỉ tiêu kế hoạch.",
-                "input_title": "Mức cam kết", "input_message": f"Chỉ tiêu kế hoạch: {_target_text(t)}."})
+                "error_type": "warning", "error_title": "Khác chỉ tiêu kế hoạch",
+                "error_message": f"Mức cam kết nên {word} chỉ tiêu kế hoạch ({text}).",
+                "input_title": "Mức cam kết",
+                "input_message": input_message(t.label, f"Chỉ tiêu kế hoạch: {text}. "
+                                                        "Để trống là nhận đúng chỉ tiêu kế hoạch.")})
         ws.write_blank(r, 4, None, st.input_text)
+        fit_table_row(ws, r, C.PLEDGE_TABLE, widths, {C.LABEL: t.label, "Chỉ tiêu kế hoạch": text},
+                      bold={"Chỉ tiêu kế hoạch"})
+    whole_numbers(ws, st, decimals)
     ws.protect("", C.ENTRY_SHEET_PROTECTION)
-    setup_print(ws, landscape=True, header_row=HEADER_ROW, title="Đăng ký thi đua")
+    setup_print(ws, landscape=True, header_row=HEADER_ROW, title="Đăng ký thi đua", columns=min(hidden),
+                rows=top + 1 + max(len(targets), 1))
 
 
 def _target_text(t) -> str:
     return describe_target(t.comparator, t.value, t.stretch, t.unit_label)
 
 
+_MEMBER_NUMBERS = {    # column: (largest value, unit, what to enter)
+    C.M_DAYS: (366, "ngày", "Số ngày làm việc nghỉ trong năm, kể cả nghỉ thai sản."),
+    C.M_MATERNITY: (366, "ngày", "Trong số ngày nghỉ, số ngày nghỉ thai sản (không tính khi xét danh hiệu)."),
+    C.M_MONTHS: (12, "tháng", "Số tháng công tác trong năm thi đua."),
+}
+
+
 def _member_sheet(wb, st, plan: Plan, heading: str, setup_print) -> None:
+    from .write import add_table, range_message, set_widths, sheet_heading, table_widths
+
     ws = wb.add_worksheet(C.SHEETS[C.MEMBER_TABLE])
-    ws.write(0, 0, "DANH SÁCH THÀNH VIÊN ĐĂNG KÝ DANH HIỆU THI ĐUA", st.title)
-    ws.write(1, 0, heading + " — ghi đủ mọi thành viên của tập thể; thứ tự dòng là thứ tự ưu tiên khi xét tỷ lệ",
-             st.subtitle)
-    for j, w in enumerate((6, 28, 20, 26, 10, 12, 11, 14, 12, 36)):
-        ws.set_column(j, j, w)
+    widths = table_widths(C.MEMBER_TABLE)
+    set_widths(ws, widths)
+    sheet_heading(ws, st, "DANH SÁCH THÀNH VIÊN ĐĂNG KÝ DANH HIỆU THI ĐUA", heading, widths, note=MEMBER_NOTE)
     n = C.MEMBER_BLANK_ROWS
-    _table(ws, HEADER_ROW, n, C.MEMBER_TABLE, C.MEMBER_COLUMNS)
+    add_table(ws, st, HEADER_ROW, n, C.MEMBER_TABLE, widths)
     first, last = HEADER_ROW + 1, HEADER_ROW + 500
     for i in range(n):
         for j, h in enumerate(C.MEMBER_COLUMNS):
@@ -93,17 +124,23 @@ def _member_sheet(wb, st, plan: Plan, heading: str, setup_print) -> None:
     col = {h: j for j, h in enumerate(C.MEMBER_COLUMNS)}
     names = [t.name for t in plan.titles if t.target_of == "individual"]
     ws.data_validation(first, col[C.M_TITLE], last, col[C.M_TITLE], {
-        "validate": "list", "source": names, "input_title": "Danh hiệu đăng ký",
-        "input_message": "Chọn một danh hiệu; Chiến sĩ thi đua cơ sở đã gồm điều kiện Lao động tiên tiến."})
-    for h in (C.M_DAYS, C.M_MATERNITY, C.M_MONTHS):
+        "validate": "list", "source": names, "input_title": input_title(C.M_TITLE),
+        "input_message": input_message(C.M_TITLE, "Chọn một danh hiệu; Chiến sĩ thi đua cơ sở đã gồm điều "
+                                                  "kiện Lao động tiên tiến."),
+        "error_title": "Không có trong danh sách",
+        "error_message": "Chọn một danh hiệu trong danh sách."})
+    for h, (top, unit, what) in _MEMBER_NUMBERS.items():
         ws.data_validation(first, col[h], last, col[h], {
-            "validate": "integer", "criteria": "between", "minimum": 0, "maximum": 366 if h != C.M_MONTHS else 12,
-            "error_message": "Nhập số nguyên không âm.", "input_title": h[:32],
-            "input_message": "Số ngày làm việc nghỉ trong năm." if h == C.M_DAYS else
-            "Số ngày nghỉ thai sản (không tính khi xét)." if h == C.M_MATERNITY else
-            "Số tháng công tác trong năm thi đua (0–12)."})
-    ws.data_validation(first, col[C.M_DISCIPLINE], last, col[C.M_DISCIPLINE],
-                       {"validate": "list", "source": list(DISCIPLINE_LEVELS)})
-    ws.data_validation(first, col[C.M_HAS_INIT], last, col[C.M_HAS_INIT], {"validate": "list", "source": [YES, NO]})
+            "validate": "integer", "criteria": "between", "minimum": 0, "maximum": top,
+            "error_title": "Số liệu không hợp lệ", "error_message": range_message(True, 0, top, unit),
+            "input_title": input_title(h), "input_message": input_message(h, what)})
+    ws.data_validation(first, col[C.M_DISCIPLINE], last, col[C.M_DISCIPLINE], {
+        "validate": "list", "source": list(DISCIPLINE_LEVELS), "input_title": input_title(C.M_DISCIPLINE),
+        "input_message": input_message(C.M_DISCIPLINE, "Hình thức kỷ luật trong năm; chọn Không nếu không bị "
+                                                       "kỷ luật.")})
+    ws.data_validation(first, col[C.M_HAS_INIT], last, col[C.M_HAS_INIT], {
+        "validate": "list", "source": [YES, NO], "input_title": input_title(C.M_HAS_INIT),
+        "input_message": input_message(C.M_HAS_INIT, "Chọn Có nếu thành viên có sáng kiến được công nhận "
+                                                     "trong năm; ghi tên ở cột Tên sáng kiến.")})
     ws.freeze_panes(first, 2)
     setup_print(ws, landscape=True, header_row=HEADER_ROW, title="Thành viên đăng ký")

@@ -4,6 +4,11 @@ Identity and targets are locked; entry cells are unlocked, yellow, validated (cl
 validation only: openpyxl keeps it on round trips) with Vietnamese input messages; derived
 cells are native formulas so the form works with no Python at all.
 
+Every sheet prints on A4, one page wide: column widths come from the form contract
+(contract.TABLE_LAYOUT), and every row whose wrapped text needs more than one line gets the
+height it needs (LibreOffice and PDF export do not grow rows by themselves; see the width model
+in write.xlsx).
+
 A form is a macro-enabled workbook (.xlsm): it carries the "Thi đua" ribbon tab and the VBA
 project built from xl/ (thidua.xl.build), whose buttons run thidua.excel through xlwings.
 """
@@ -18,8 +23,10 @@ from pathlib import Path
 from .. import __version__
 from ..plan.embed import meta_entries
 from ..plan.model import Period, Plan, Unit
-from ..plan.semantics import NO, YES, target_verdict_excel
-from ..write.xlsx import Styles, new_workbook, save_atomic, setup_print
+from ..plan.semantics import CHECK, MET_STRETCH, NO, NOT_MET, YES, target_verdict_excel
+from ..values import format_number_vi, format_percent_vi
+from ..write.xlsx import (COLUMN_PADDING, FONT, Styles, fit_row, input_message, input_title, new_workbook,
+                          save_atomic, setup_print, text_lines, text_units, whole_numbers, write_header)
 from ..xl import build as excel
 from .. import contract as C
 from .layout import FormLayout, layout_for
@@ -29,21 +36,164 @@ HEADER_ROW = 3          # 0-based: title, unit line and a blank row sit above ev
 FIRST = HEADER_ROW + 1  # first data row
 COL = {h: i for i, h in enumerate(C.INDICATOR_COLUMNS)}
 SCOL = {h: i for i, h in enumerate(C.SCORE_COLUMNS)}
+CODE_WIDTH_MAX = 26     # a code column widens to its longest code, up to this
 
-GUIDE = [
-    "HƯỚNG DẪN NHẬP BIỂU MẪU",
-    "",
-    "1. Ô màu vàng là ô cần nhập. Ô màu xanh lá là ô tự tính bằng công thức. Các ô khác đã khóa.",
-    "2. Trang 'Thông tin': ghi người báo cáo, chức vụ, điện thoại và ngày báo cáo.",
-    "3. Trang 'Chỉ tiêu': nhập số liệu vào cột 'Số liệu'. Số nhập theo kiểu Việt Nam: 1.234 là một nghìn hai trăm ba mươi tư, 1,5 là một phẩy năm.",
-    "   Ô Có/Không: chọn trong danh sách. Ô ngày: nhập ngày/tháng/năm, ví dụ 15/03/2026. Số liệu lũy kế tính từ đầu năm.",
-    "   Cột 'Đánh giá' tự hiện Đạt / Chưa đạt so với chỉ tiêu được giao ở cột 'Chỉ tiêu'.",
-    "4. Trang 'Chấm điểm': ghi điểm tự chấm (không quá điểm chuẩn) và diễn giải, minh chứng cho từng tiêu chí. Cột 'Cấp trên chấm' để cấp trên ghi.",
-    "5. Trang 'Sáng kiến': ghi mỗi sáng kiến được công nhận trên một dòng; gõ tiếp vào dòng ngay dưới bảng để bảng tự mở rộng.",
-    "6. Không đổi tên các bảng, không xóa cột, không sửa ô đã khóa. Có thể đổi tên trang hoặc chèn dòng trống phía trên bảng.",
-    "7. Lưu tệp với tên cũ và gửi về cụm/ngành đúng hạn. Không đặt mật khẩu mở tệp.",
-    "8. Nếu máy đã cài chương trình thidua: bấm nút 'Kiểm tra' trên thẻ 'Thi đua' để xem các lỗi ngay trên từng ô.",
-]
+
+# --- layout helpers (shared with forms.registration) -------------------------------------------
+def table_widths(table: str, codes=()) -> list[float]:
+    """The contract's column widths of `table`; its code column as wide as its longest code."""
+    widths = list(C.TABLE_LAYOUT[table].widths)
+    columns = C.TABLE_COLUMNS[table]
+    if C.CODE in columns and codes:
+        j = columns.index(C.CODE)
+        longest = max(text_units(c) for c in codes)
+        widths[j] = max(widths[j], min(CODE_WIDTH_MAX, round(longest + 1.5)))
+    return widths
+
+
+def set_widths(ws, widths, hidden=()) -> None:
+    for j, w in enumerate(widths):
+        ws.set_column(j, j, w, None, {"hidden": True} if j in hidden else None)
+
+
+def add_table(ws, st, top: int, rows: int, table: str, widths, hidden=()) -> None:
+    """An Excel Table of the contract's columns with bold, centred, wrapped headers, the header
+    row as high as its longest (printed) header needs."""
+    headers = C.TABLE_COLUMNS[table]
+    ws.add_table(top, 0, top + max(rows, 1), len(headers) - 1, {
+        "name": table, "style": "Table Style Light 9",
+        "columns": [{"header": h, "header_format": st.header} for h in headers]})
+    write_header(ws, top, 0, headers, list(widths), st.header,
+                 fitted=[j for j in range(len(headers)) if j not in hidden])
+
+
+def fit_table_row(ws, row: int, table: str, widths, values: dict, bold=()) -> int:
+    """Height of one table row from the text of its wrapping columns (contract.TABLE_LAYOUT)."""
+    columns = C.TABLE_COLUMNS[table]
+    return fit_row(ws, row, [(values[h], widths[columns.index(h)], h in bold)
+                             for h in C.TABLE_LAYOUT[table].wrap if values.get(h)])
+
+
+def text_line(ws, st, row: int, text: str, widths, fmt=None) -> None:
+    """A line of text above a table: overflows to the right when it fits the printed width of the
+    table, else wraps across the table's columns with the height it needs."""
+    fmt = fmt or st.subtitle
+    across = sum(widths) + COLUMN_PADDING * (len(widths) - 1)
+    if len(widths) > 1 and text_lines(text, across) > 1:
+        ws.merge_range(row, 0, row, len(widths) - 1, text, st.subtitle_wrap)
+        fit_row(ws, row, [(text, across, False)])
+    else:
+        ws.write(row, 0, text, fmt)
+
+
+def sheet_heading(ws, st, title: str, heading: str, widths, note: str | None = None) -> None:
+    """Title, the unit's line and an optional note above a table (rows 0, 1 and 2)."""
+    ws.write(0, 0, title, st.title)
+    text_line(ws, st, 1, heading, widths)
+    if note:
+        text_line(ws, st, 2, note, widths)
+
+
+def number_text(x, unit_label: str | None = None) -> str:
+    """A limit as a person reads it: 1.000.000.000, 2,5; 95% for a rate."""
+    if unit_label == "%":
+        return format_percent_vi(x, 0 if abs(x * 100 - round(x * 100)) < 1e-9 else 1)
+    return format_number_vi(x, 0 if float(x).is_integer() else 2)
+
+
+def range_message(whole: bool, lo, hi, unit_label: str | None = None, percent: bool = False) -> str:
+    """"Nhập số nguyên từ 0 đến 12 (tháng).", "Nhập tỷ lệ 0–100%." …"""
+    if percent:
+        if hi is None:
+            return f"Nhập tỷ lệ từ {number_text(lo, '%')} trở lên, ví dụ 95%."
+        return f"Nhập tỷ lệ {number_text(lo, '%').rstrip('%')}–{number_text(hi, '%')}."
+    what = "số nguyên" if whole else "số"
+    unit = f" ({unit_label})" if unit_label and unit_label != "%" else ""
+    if hi is None:
+        return f"Nhập {what} từ {number_text(lo)} trở lên{unit}."
+    return f"Nhập {what} từ {number_text(lo)} đến {number_text(hi)}{unit}."
+
+
+# --- the guide -------------------------------------------------------------------------------
+def guide_items(plan: Plan, period: Period) -> list[tuple[str, str]]:
+    """The guide sheet, as (kind, text): kind is title, subtitle, heading, text, or a severity
+    (the line explaining that colour of the Kiểm tra marks, filled with it)."""
+    from ..check.findings import SEVERITIES
+
+    capped = [t.name for t in plan.titles if t.target_of == "individual" and t.cap]
+    cap_note = (f" (trong kế hoạch này: {', '.join(capped)})" if capped else "")
+    colour = {"lỗi": "Đỏ", "cảnh báo": "Vàng", "thông tin": "Xanh"}
+    meaning = {"lỗi": "phải sửa trước khi gửi.",
+               "cảnh báo": "cần xem lại; nếu số liệu đúng thì giữ nguyên và giải thích ở cột Ghi chú "
+                           "hoặc Diễn giải.",
+               "thông tin": "để biết, không phải sửa."}
+    return [
+        ("title", "HƯỚNG DẪN NHẬP BIỂU MẪU"),
+        ("subtitle", f"{plan.info.title} — {period.name} ({period.start:%d/%m/%Y} – {period.end:%d/%m/%Y}). "
+                     f"Hạn nộp: {period.deadline:%d/%m/%Y}."),
+        ("heading", "Cách nhập"),
+        ("text", "1. Ô màu vàng nhạt là ô cần nhập. Ô màu xanh lá nhạt tự tính, không cần nhập. Các ô khác đã "
+                 "khóa để giữ nguyên thông tin ngành đã ghi sẵn."),
+        ("text", "2. Số viết theo kiểu Việt Nam: 1.234 là một nghìn hai trăm ba mươi tư, 1,5 là một phẩy năm. "
+                 "Tỷ lệ ghi kèm dấu %, ví dụ 95%. Ngày ghi ngày/tháng/năm, ví dụ 15/03/2026. "
+                 "Ô Có/Không: chọn trong danh sách."),
+        ("text", "3. Bấm vào một ô cần nhập để xem hướng dẫn của ô đó. Nhập sai kiểu hoặc quá giới hạn thì "
+                 "Excel báo ngay và nói rõ giới hạn cho phép."),
+        ("heading", "Từng trang"),
+        ("text", "4. Trang “Thông tin”: ghi người báo cáo, chức vụ, điện thoại và ngày báo cáo. Tên đơn vị, "
+                 "cụm thi đua, đợt thi đua và hạn nộp đã ghi sẵn."),
+        ("text", "5. Trang “Chỉ tiêu”: nhập số liệu của đơn vị vào cột “Số liệu”; số liệu lũy kế tính "
+                 "từ đầu năm. Cột “Chỉ tiêu” là mức đơn vị được giao; cột “Đánh giá” tự hiện "
+                 "Đạt hoặc Chưa đạt. Các tỷ lệ tự tính từ số liệu đã nhập."),
+        ("text", "6. Trang “Chấm điểm”: ghi điểm tự chấm của từng tiêu chí (từ 0 đến điểm chuẩn) và "
+                 "diễn giải, minh chứng. Cột “Cấp trên chấm” để cấp trên ghi."),
+        ("text", "7. Trang “Sáng kiến”: mỗi sáng kiến được công nhận ghi một dòng. Cần thêm dòng thì gõ "
+                 "tiếp vào dòng ngay dưới danh sách, danh sách tự dài thêm."),
+        ("text", "8. Trang “Đăng ký thi đua”, phần trên: các danh hiệu tập thể đơn vị đăng ký, chọn Có ở "
+                 "cột “Đăng ký”. Phần dưới là giao ước thi đua: ở cột “Cam kết của đơn vị” ghi mức "
+                 "đơn vị cam kết đạt cho từng chỉ tiêu, bằng hoặc cao hơn chỉ tiêu kế hoạch; để trống là nhận "
+                 "đúng chỉ tiêu kế hoạch."),
+        ("text", "9. Trang “Thành viên đăng ký”: ghi mỗi thành viên của tập thể một dòng: họ và tên, "
+                 "khoa/phòng, danh hiệu đăng ký, số ngày nghỉ (trong đó số ngày nghỉ thai sản), số tháng công "
+                 "tác, hình thức kỷ luật nếu có, sáng kiến được công nhận. Khi một danh hiệu chỉ được đề nghị "
+                 f"trong một tỷ lệ nhất định{cap_note}, người ghi ở dòng trên được ưu tiên trước: hãy xếp "
+                 "các dòng theo thứ tự ưu tiên của đơn vị."),
+        ("heading", "Kiểm tra trước khi gửi"),
+        ("text", "10. Nếu máy đã cài chương trình Thi đua: bấm nút “Kiểm tra” trên thẻ “Thi đua”. "
+                 "Ô cần xem lại được tô màu và có ghi chú giải thích; danh sách đầy đủ ở trang “Kết quả "
+                 "kiểm tra”. Ý nghĩa các màu:"),
+        *((sev, f"{colour[str(sev)]} — {sev}: {meaning[str(sev)]}") for sev in SEVERITIES),
+        ("text", "Nút “Xóa đánh dấu” bỏ các màu và ghi chú đó, số liệu giữ nguyên. Nút “Chấm "
+                 "điểm” tính điểm và xếp loại dự kiến. Không có chương trình, biểu mẫu vẫn nhập, tự tính "
+                 "và gửi được như thường."),
+        ("heading", "Gửi báo cáo"),
+        ("text", "11. Không thêm hay xóa cột, không sửa tiêu đề cột và các ô đã khóa. Có thể đổi tên trang hoặc "
+                 "chèn dòng trống phía trên các danh sách."),
+        ("text", "12. Lưu tệp với tên cũ và gửi về cụm hoặc ngành trước hạn nộp. Không đặt mật khẩu mở tệp."),
+    ]
+
+
+def _guide(wb, st, plan: Plan, period: Period) -> None:
+    from ..check.findings import SEVERITIES
+    from ..excel.live import SEVERITY_FILL
+
+    ws = wb.add_worksheet(C.SHEETS["guide"])
+    ws.set_column(0, 0, C.GUIDE_WIDTH)
+    marks = {sev: wb.add_format({"font_name": FONT, "font_size": 12, "text_wrap": True, "border": 1,
+                                 "valign": "vcenter", "bg_color": SEVERITY_FILL[sev], "font_scheme": "none",
+                                 "indent": 1})
+             for sev in SEVERITIES}
+    for row, (kind, text) in enumerate(guide_items(plan, period)):
+        fmt = {"title": st.title, "subtitle": st.subtitle_wrap, "heading": st.heading}.get(kind) \
+            or marks.get(kind) or st.text_plain
+        ws.write_string(row, 0, text, fmt)
+        if kind in ("title", "heading"):
+            ws.set_row(row, 21 if kind == "title" else 20)
+        else:
+            fit_row(ws, row, [(text, C.GUIDE_WIDTH - (2 if kind in marks else 0), False)])
+    ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
+    setup_print(ws, landscape=False, title="Hướng dẫn")
+
 
 
 def slugify(text: str) -> str:
@@ -96,29 +246,11 @@ def _add_vba_and_ribbon(wb) -> None:
     excel.attach_ribbon(wb, excel.ribbon_xml("bieu_mau"))
 
 
-def _title(ws, st, title: str, heading: str) -> None:
-    ws.write(0, 0, title, st.title)
-    ws.write(1, 0, heading, st.subtitle)
-
-
-def _guide(wb, st, plan: Plan, period: Period) -> None:
-    ws = wb.add_worksheet(C.SHEETS["guide"])
-    ws.set_column(0, 0, 125, st.text_plain)
-    ws.write(0, 0, GUIDE[0], st.title)
-    ws.write(1, 0, f"{plan.info.title} — {period.name} ({period.start:%d/%m/%Y} – {period.end:%d/%m/%Y}). "
-                   f"Hạn nộp: {period.deadline:%d/%m/%Y}.", st.subtitle)
-    for i, line in enumerate(GUIDE[1:], start=2):
-        ws.write(i, 0, line, st.text_plain)
-    ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
-    setup_print(ws, landscape=False, title="Hướng dẫn")
-
-
 def _unit_sheet(wb, st, plan: Plan, unit: Unit, period: Period, heading: str) -> None:
     ws = wb.add_worksheet(C.SHEETS[C.UNIT_TABLE])
-    _title(ws, st, "THÔNG TIN ĐƠN VỊ BÁO CÁO", heading)
-    ws.set_column(0, 0, 16)
-    ws.set_column(1, 1, 28)
-    ws.set_column(2, 2, 60)
+    widths = table_widths(C.UNIT_TABLE, [code for code, *_ in C.UNIT_ROWS])
+    set_widths(ws, widths)
+    sheet_heading(ws, st, "THÔNG TIN ĐƠN VỊ BÁO CÁO", heading, widths)
     cluster = plan.cluster_by_code.get(unit.cluster)
     fixed = {
         "ma_don_vi": unit.code, "ten_don_vi": unit.name,
@@ -126,32 +258,35 @@ def _unit_sheet(wb, st, plan: Plan, unit: Unit, period: Period, heading: str) ->
         "loai_hinh": unit.kind_label, "dot": period.name,
         "tu_ngay": period.start, "den_ngay": period.end, "han_nop": period.deadline,
     }
-    ws.add_table(HEADER_ROW, 0, HEADER_ROW + len(C.UNIT_ROWS), 2, {
-        "name": C.UNIT_TABLE, "style": "Table Style Light 9",
-        "columns": [{"header": h} for h in C.UNIT_COLUMNS]})
+    add_table(ws, st, HEADER_ROW, len(C.UNIT_ROWS), C.UNIT_TABLE, widths)
     for i, (code, label, is_input, typ) in enumerate(C.UNIT_ROWS):
         r = FIRST + i
         ws.write_string(r, 0, code, st.code)
         ws.write_string(r, 1, label, st.text)
+        shown = ""
         if not is_input:
             value = fixed[code]
             if isinstance(value, date):
                 ws.write_datetime(r, 2, datetime(value.year, value.month, value.day), st.date)
             else:
-                ws.write_string(r, 2, str(value), st.text)
+                shown = str(value)
+                ws.write_string(r, 2, shown, st.text)
         elif typ == "date":
             ws.write_blank(r, 2, None, st.input_date)
             ws.data_validation(r, 2, r, 2, {
                 "validate": "date", "criteria": "between",
                 "minimum": datetime(period.start.year, period.start.month, period.start.day),
                 "maximum": datetime(period.deadline.year + 1, 12, 31),
-                "input_title": "Ngày báo cáo", "input_message": "Ngày ký báo cáo, dạng ngày/tháng/năm.",
+                "input_title": input_title(label),
+                "input_message": input_message(label, "Ngày ký báo cáo, dạng ngày/tháng/năm."),
                 "error_title": "Ngày không hợp lệ",
-                "error_message": "Nhập ngày dạng ngày/tháng/năm, sau ngày bắt đầu đợt thi đua."})
+                "error_message": f"Nhập ngày dạng ngày/tháng/năm, từ {period.start:%d/%m/%Y} "
+                                 f"đến 31/12/{period.deadline.year + 1}."})
         else:
             ws.write_blank(r, 2, None, st.input_text)
-            ws.data_validation(r, 2, r, 2, {"validate": "any", "input_title": label,
-                                             "input_message": f"Ghi {label.lower()}."})
+            ws.data_validation(r, 2, r, 2, {"validate": "any", "input_title": input_title(label),
+                                             "input_message": input_message(label, f"Ghi {label.lower()}.")})
+        fit_table_row(ws, r, C.UNIT_TABLE, widths, {C.LABEL: label, C.VALUE: shown})
     ws.freeze_panes(FIRST, 0)
     ws.protect("", C.ENTRY_SHEET_PROTECTION)
     setup_print(ws, landscape=False, header_row=HEADER_ROW, title="Thông tin đơn vị")
@@ -159,23 +294,23 @@ def _unit_sheet(wb, st, plan: Plan, unit: Unit, period: Period, heading: str) ->
 
 def _indicator_sheet(wb, st, layout: FormLayout, period: Period, plan: Plan, heading: str) -> None:
     ws = wb.add_worksheet(C.SHEETS[C.INDICATOR_TABLE])
-    _title(ws, st, f"BÁO CÁO SỐ LIỆU THI ĐUA — {period.name.upper()}", heading)
-    widths = {C.CODE: 14, C.SECTION: 20, C.LABEL: 54, C.UNIT_OF_MEASURE: 10, C.TARGET_TEXT: 16,
-              C.ENTRY: 16, C.VERDICT: 15, C.NOTE: 28}
-    for h, j in COL.items():
-        hidden = h in C.HIDDEN_INDICATOR_COLUMNS
-        ws.set_column(j, j, widths.get(h, 10), None, {"hidden": hidden})
     rows = layout.indicators
-    ws.add_table(HEADER_ROW, 0, HEADER_ROW + len(rows), len(C.INDICATOR_COLUMNS) - 1, {
-        "name": C.INDICATOR_TABLE, "style": "Table Style Light 9",
-        "columns": [{"header": h} for h in C.INDICATOR_COLUMNS]})
+    widths = table_widths(C.INDICATOR_TABLE, [row.field.code for row in rows])
+    hidden = {COL[h] for h in C.HIDDEN_INDICATOR_COLUMNS}
+    shown = [w for j, w in enumerate(widths) if j not in hidden]
+    set_widths(ws, widths, hidden)
+    sheet_heading(ws, st, f"BÁO CÁO SỐ LIỆU THI ĐUA — {period.name.upper()}", heading, shown)
+    add_table(ws, st, HEADER_ROW, len(rows), C.INDICATOR_TABLE, widths, hidden)
     row_of = {row.field.code: FIRST + i for i, row in enumerate(rows)}
     entry = COL[C.ENTRY]
+    decimals = []          # cells in a decimal format: whole numbers show without a separator
 
     def cell(code: str, column: str = C.ENTRY) -> str:
         return f"{_letter(COL[column])}{row_of[code] + 1}"
 
     year_start = date(period.start.year, 1, 1)
+    # a verdict cell has room for the longest verdict it may show
+    verdict_room = max((MET_STRETCH, CHECK, NOT_MET), key=lambda v: text_lines(v, widths[COL[C.VERDICT]]))
     for i, row in enumerate(rows):
         r, f, t = FIRST + i, row.field, row.target
         ws.write_string(r, COL[C.CODE], f.code, st.code)
@@ -190,7 +325,7 @@ def _indicator_sheet(wb, st, layout: FormLayout, period: Period, plan: Plan, hea
                 if v is None:
                     ws.write_blank(r, COL[col_name], None, st.code)
                 else:
-                    ws.write_number(r, COL[col_name], v, st.number)
+                    ws.write_number(r, COL[col_name], v, st.number_for(v))
             ws.write_string(r, COL[C.TARGET_CODE], t.code, st.code)
             ws.write_formula(r, COL[C.VERDICT], target_verdict_excel(
                 t.comparator, cell(f.code), cell(f.code, C.TARGET_MIN), cell(f.code, C.TARGET_STRETCH)),
@@ -200,15 +335,26 @@ def _indicator_sheet(wb, st, layout: FormLayout, period: Period, plan: Plan, hea
                 ws.write_blank(r, COL[col_name], None, st.code)
             ws.write_blank(r, COL[C.VERDICT], None, st.text)
         ws.write_blank(r, COL[C.NOTE], None, st.input_text)
+        fit_table_row(ws, r, C.INDICATOR_TABLE, widths,
+                      {C.SECTION: f.section, C.LABEL: f.label, C.UNIT_OF_MEASURE: f.unit_label,
+                       C.TARGET_TEXT: row.target_text, C.VERDICT: verdict_room if t else ""},
+                      bold={C.TARGET_TEXT})
         if row.formula is not None:
-            fmt = st.formula_percent if f.unit_label == "%" else st.formula_number
-            ws.write_formula(r, entry, row.formula.to_excel(lambda code: cell(code)), fmt, "")
+            pct = f.unit_label == "%"
+            ws.write_formula(r, entry, row.formula.to_excel(lambda code: cell(code)),
+                             st.formula_percent if pct else st.formula_number, "")
+            if not pct:
+                decimals.append((r, entry))
             continue
         ws.write_blank(r, entry, None, _input_format(st, f.type))
+        if f.type == "number":
+            decimals.append((r, entry))
         ws.data_validation(r, entry, r, entry, _validation(f, period, year_start))
+    whole_numbers(ws, st, decimals)
     ws.freeze_panes(FIRST, 0)
     ws.protect("", C.ENTRY_SHEET_PROTECTION)
-    setup_print(ws, landscape=True, header_row=HEADER_ROW, title="Số liệu thi đua")
+    setup_print(ws, landscape=True, header_row=HEADER_ROW, title="Số liệu thi đua",
+                columns=min(hidden), rows=FIRST + len(rows))
 
 
 def _input_format(st: Styles, typ: str):
@@ -217,16 +363,13 @@ def _input_format(st: Styles, typ: str):
 
 
 def _validation(f, period: Period, year_start: date) -> dict:
-    title = f.label[:32]
-    help_text = (f.help or "")[:255]
     lo = 0 if f.min is None else f.min
     if f.type in ("number", "integer", "percent"):
         whole = f.type == "integer"
         opts = {"validate": "integer" if whole else "decimal",
                 "criteria": "between" if f.max is not None else ">=",
                 "error_title": "Số liệu không hợp lệ",
-                "error_message": (f"Nhập một số {'nguyên ' if whole else ''}không nhỏ hơn {lo:g}"
-                                  + (f" và không lớn hơn {f.max:g}" if f.max is not None else "") + ".")}
+                "error_message": range_message(whole, lo, f.max, f.unit_label, percent=f.type == "percent")}
         if f.max is not None:
             opts.update(minimum=lo, maximum=f.max)
         else:
@@ -244,7 +387,7 @@ def _validation(f, period: Period, year_start: date) -> dict:
     else:
         opts = {"validate": "length", "criteria": "<=", "value": 500,
                 "error_message": "Nội dung quá dài (tối đa 500 ký tự)."}
-    opts.update(input_title=title, input_message=help_text or f.label[:255])
+    opts.update(input_title=input_title(f.label), input_message=input_message(f.label, f.help))
     return opts
 
 
@@ -252,32 +395,35 @@ def _score_sheet(wb, st, layout: FormLayout, heading: str) -> None:
     from ..plan.schema import METHODS, label_of
 
     ws = wb.add_worksheet(C.SHEETS[C.SCORE_TABLE])
-    _title(ws, st, "BẢNG CHẤM ĐIỂM THI ĐUA", heading)
-    widths = {C.CODE: 9, C.GROUP: 34, C.LABEL: 50, C.POINTS: 10, C.METHOD: 15,
-              C.SELF_SCORE: 10, C.UPPER_SCORE: 11, C.EXPLANATION: 40}
-    for h, j in SCOL.items():
-        ws.set_column(j, j, widths[h])
     rows = layout.scores
-    ws.add_table(HEADER_ROW, 0, HEADER_ROW + max(len(rows), 1), len(C.SCORE_COLUMNS) - 1, {
-        "name": C.SCORE_TABLE, "style": "Table Style Light 9",
-        "columns": [{"header": h} for h in C.SCORE_COLUMNS]})
+    widths = table_widths(C.SCORE_TABLE, [row.criterion.code for row in rows])
+    set_widths(ws, widths)
+    sheet_heading(ws, st, "BẢNG CHẤM ĐIỂM THI ĐUA", heading, widths)
+    add_table(ws, st, HEADER_ROW, len(rows), C.SCORE_TABLE, widths)
+    decimals = []
     for i, row in enumerate(rows):
         r, c = FIRST + i, row.criterion
+        method = label_of(METHODS, c.method)
         ws.write_string(r, SCOL[C.CODE], c.code, st.code)
         ws.write_string(r, SCOL[C.GROUP], row.group_name, st.text)
         ws.write_string(r, SCOL[C.LABEL], c.label, st.text)
-        ws.write_number(r, SCOL[C.POINTS], c.points, st.number)
-        ws.write_string(r, SCOL[C.METHOD], label_of(METHODS, c.method), st.text)
+        ws.write_number(r, SCOL[C.POINTS], c.points, st.number_for(c.points))
+        ws.write_string(r, SCOL[C.METHOD], method, st.text)
         for col_name in (C.SELF_SCORE, C.UPPER_SCORE):
             j = SCOL[col_name]
             ws.write_blank(r, j, None, st.input_number)
+            decimals.append((r, j))
             who = "CĐCS tự chấm" if col_name == C.SELF_SCORE else "Dành cho cấp trên chấm"
             ws.data_validation(r, j, r, j, {
                 "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": c.points,
-                "input_title": who[:32], "input_message": (c.help or "")[:255] or who,
+                "input_title": input_title(who),
+                "input_message": input_message(c.label, f"{who}, từ 0 đến {number_text(c.points)} điểm. "
+                                                        f"{c.help or ''}"),
                 "error_title": "Điểm không hợp lệ",
-                "error_message": f"Điểm từ 0 đến {c.points:g} (điểm chuẩn của tiêu chí)."})
+                "error_message": f"Điểm từ 0 đến {number_text(c.points)} (điểm chuẩn của tiêu chí)."})
         ws.write_blank(r, SCOL[C.EXPLANATION], None, st.input_text)
+        fit_table_row(ws, r, C.SCORE_TABLE, widths, {C.GROUP: row.group_name, C.LABEL: c.label, C.METHOD: method})
+    whole_numbers(ws, st, decimals)
     ws.freeze_panes(FIRST, 0)
     ws.protect("", C.ENTRY_SHEET_PROTECTION)
     setup_print(ws, landscape=True, header_row=HEADER_ROW, title="Bảng chấm điểm")
@@ -285,23 +431,21 @@ def _score_sheet(wb, st, layout: FormLayout, heading: str) -> None:
 
 def _initiative_sheet(wb, st, heading: str) -> None:
     ws = wb.add_worksheet(C.SHEETS[C.INITIATIVE_TABLE])
-    _title(ws, st, "DANH SÁCH SÁNG KIẾN ĐƯỢC CÔNG NHẬN", heading)
-    for j, w in enumerate((6, 50, 26, 22, 22, 14, 20)):
-        ws.set_column(j, j, w)
+    widths = table_widths(C.INITIATIVE_TABLE)
+    set_widths(ws, widths)
+    sheet_heading(ws, st, "DANH SÁCH SÁNG KIẾN ĐƯỢC CÔNG NHẬN", heading, widths)
     n = C.INITIATIVE_BLANK_ROWS
-    ws.add_table(HEADER_ROW, 0, HEADER_ROW + n, len(C.INITIATIVE_COLUMNS) - 1, {
-        "name": C.INITIATIVE_TABLE, "style": "Table Style Light 9",
-        "columns": [{"header": h} for h in C.INITIATIVE_COLUMNS]})
+    add_table(ws, st, HEADER_ROW, n, C.INITIATIVE_TABLE, widths)
     for i in range(n):
         for j, h in enumerate(C.INITIATIVE_COLUMNS):
             ws.write_blank(FIRST + i, j, None, st.input_date if h == "Ngày công nhận" else st.input_text)
     ws.data_validation(FIRST, 5, FIRST + 500, 5, {
         "validate": "date", "criteria": ">=", "value": datetime(2000, 1, 1),
-        "input_title": "Ngày công nhận", "input_message": "Dạng ngày/tháng/năm.",
-        "error_message": "Nhập ngày dạng ngày/tháng/năm."})
+        "input_title": "Ngày công nhận", "input_message": "Ngày công nhận sáng kiến, dạng ngày/tháng/năm.",
+        "error_message": "Nhập ngày dạng ngày/tháng/năm, từ 01/01/2000 trở về sau."})
     ws.data_validation(FIRST, 6, FIRST + 500, 6, {
         "validate": "list", "source": ["Cơ sở", "Ngành", "Tỉnh", "Toàn quốc"],
-        "input_title": "Cấp công nhận", "input_message": "Chọn cấp công nhận sáng kiến."})
+        "input_title": "Cấp công nhận", "input_message": "Cấp công nhận sáng kiến: chọn trong danh sách."})
     ws.freeze_panes(FIRST, 0)
     setup_print(ws, landscape=True, header_row=HEADER_ROW, title="Sáng kiến")
 
