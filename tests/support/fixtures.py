@@ -43,6 +43,24 @@ def province(plan, issued, workdir):
     return play_province(plan, plan.period(PERIOD), issued, workdir / "returned", random.Random(7))
 
 
+@pytest.fixture(scope="session")
+def demo_outputs(tmp_path_factory) -> Path:
+    """The demo's whole output folder (plan, forms, returned forms, findings, consolidations)."""
+    from thidua.demo.run import run_demo
+    out = tmp_path_factory.mktemp("demo")
+    assert run_demo(out, seed=2026) == 0
+    return out
+
+
+def user_workbooks(out: Path) -> dict[str, Path]:
+    """One of each workbook people read and print, from the demo's outputs."""
+    return {"plan": out / "ke_hoach_thi_dua_2026.xlsx",
+            "form": sorted((out / "bieu_mau_dot-1").iterdir())[0],
+            "findings": out / "ket_qua_kiem_tra_dot-1.xlsx",
+            "cluster": sorted((out / "tong_hop_cum_dot-1").iterdir())[0],
+            "industry": out / "tong_hop_nganh_dot-1.xlsx"}
+
+
 def form_of(issued: list[Path], kind_prefix: str) -> Path:
     """The first issued form whose unit code starts with the prefix."""
     return next(p for p in issued if p.name.split("_")[1].startswith(kind_prefix))

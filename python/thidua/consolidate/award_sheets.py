@@ -111,9 +111,11 @@ def write_member_inputs(b: Book, c) -> None:
     ws = b.sheet("Dữ liệu gốc thành viên", StreamSheet)
     headers = K.member_headers()
     spec = TableSpec(K.MEMBERS_TABLE, tuple(Col(h, (lambda r, j=j: r[j]), 14, "raw") for j, h in enumerate(headers)))
-    b.text(ws, 0, "title", "DANH SÁCH THÀNH VIÊN ĐĂNG KÝ CỦA TỪNG ĐƠN VỊ", 84, 1)
+    b.prepare(ws, spec)
+    width, n = b.span(ws, 84)
+    b.text(ws, 0, "title", "DANH SÁCH THÀNH VIÊN ĐĂNG KÝ CỦA TỪNG ĐƠN VỊ", width, n)
     b.text(ws, 1, "subtitle", "Đúng như đọc từ biểu mẫu, để tổng hợp cấp trên xét lại danh hiệu. " + MACHINE_NOTE,
-           84, 1)
+           width, n)
 
     def rows():
         seen = set()
@@ -124,4 +126,4 @@ def write_member_inputs(b: Book, c) -> None:
 
     placed = b.table(ws, spec, 3, rows(), stream=True)
     ws.freeze_panes(placed.first, 1)
-    b.page(ws, title="Số liệu gốc thành viên", machine=True, last_row=1, n_printed=1)
+    b.page(ws, title="Số liệu gốc thành viên", machine=True, last_row=1, n_printed=n)

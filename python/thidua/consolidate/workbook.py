@@ -431,7 +431,7 @@ def _cluster_sheet(b: Book, c, code: str) -> None:
                           ("text", c.leaders[code].text), ("note", TIE_RULE)], width, n) + 1
     placed = b.table(ws, spec, row, cluster_rows(c, code), stream=True)
     ws.freeze_panes(placed.first, 3)
-    b.page(ws, title=f"Xếp hạng cụm {code}", header_row=placed.header_row, n_printed=n)
+    b.page(ws, title=f"Xếp hạng cụm {code}", header_row=placed.header_row, n_printed=n, last_row=placed.last)
 
 
 # --- Điều chỉnh xếp loại ---------------------------------------------------------------------------
@@ -504,7 +504,7 @@ def _inventory(b: Book, c) -> None:
     row = b.lines(ws, 0, notes, width, n) + 1
     placed = b.table(ws, spec, row, shown, stream=True)
     ws.freeze_panes(placed.first, 1)
-    b.page(ws, title="Tệp đã nhận", header_row=placed.header_row, n_printed=n)
+    b.page(ws, title="Tệp đã nhận", header_row=placed.header_row, n_printed=n, last_row=placed.last)
 
 
 # --- Dữ liệu gốc (machine) --------------------------------------------------------------------------
@@ -522,8 +522,10 @@ def _inputs(b: Book, c) -> None:
             for j, h in enumerate(K.FIXED_HEADERS)]
     cols += [Col(h, (lambda rec, j=j + len(K.FIXED_HEADERS): rec[j]), 12, "raw") for j, h in enumerate(raw_headers)]
     spec = TableSpec(K.INPUTS_TABLE, tuple(cols))
-    b.text(ws, 0, "title", "SỐ LIỆU GỐC CỦA TỪNG ĐƠN VỊ", 84, 1)
-    b.text(ws, 1, "subtitle", "Nội dung các ô đơn vị đã nhập, đúng như đọc từ biểu mẫu. " + MACHINE_NOTE, 84, 1)
+    b.prepare(ws, spec)
+    width, n = b.span(ws, 84)
+    b.text(ws, 0, "title", "SỐ LIỆU GỐC CỦA TỪNG ĐƠN VỊ", width, n)
+    b.text(ws, 1, "subtitle", "Nội dung các ô đơn vị đã nhập, đúng như đọc từ biểu mẫu. " + MACHINE_NOTE, width, n)
     label_row, row = 3, 4
     for j, (_, label) in enumerate(raw, start=len(K.FIXED_HEADERS)):
         ws.write_string(label_row, j, label, b.fmt["note"])
@@ -540,7 +542,7 @@ def _inputs(b: Book, c) -> None:
 
     placed = b.table(ws, spec, row, rows(), stream=True)
     ws.freeze_panes(placed.first, 1)
-    b.page(ws, title="Số liệu gốc", machine=True, last_row=1, n_printed=1)
+    b.page(ws, title="Số liệu gốc", machine=True, last_row=1, n_printed=n)
 
 
 def _meta(b: Book, c) -> None:

@@ -3,22 +3,15 @@
 `Book` wraps one XlsxWriter workbook: unique sheet names, titles and notes wrapped to the
 printed width with their row heights (LibreOffice and PDF export do not grow rows), declared
 tables (write.tables), and the page: A4, one page wide, the orientation that gives the larger
-scale, never below MIN_SCALE for a printed sheet. A machine sheet (raw data for roll-ups) prints
+scale, never below MIN_PRINT_SCALE for a printed sheet (write.xlsx holds the one width model). A machine sheet (raw data for roll-ups) prints
 only its title: its tables are for programs and screens, not paper.
 """
 from __future__ import annotations
 
 import re
 
-from .tables import Placed, Renderer, TableSpec, lines_needed, row_points
-from .xlsx import A4, FONT
-
-# Width units (Excel column widths) across an A4 page at 100 % with the margins below, for the
-# workbooks' Times New Roman 12 normal font (about 8 px a unit at 96 dpi): checked against
-# LibreOffice's PDF export by the print tests.
-PORTRAIT_UNITS, LANDSCAPE_UNITS = 86.0, 126.0
-MIN_SCALE = 0.55                  # smaller print cannot be read
-MARGINS = dict(left=0.5, right=0.4, top=0.6, bottom=0.6)
+from .tables import Placed, Renderer, TableSpec
+from .xlsx import A4, FONT, MARGINS_IN, MIN_PRINT_SCALE, print_scale, row_height, text_lines
 
 
 class Book:
@@ -54,6 +47,17 @@ class Book:
             n = max(n, printed(spec)[1])
         return self.width(ws, n), n
 
+    def span(self, ws, width: float) -> tuple[float, int]:
+        """The fewest registered columns, from the first, that are at least `width` wide (all of
+        them if narrower): (their width, their number), for a title over a wide machine table."""
+        reg = self.widths.get(ws.name, {})
+        total, n = 0.0, 0
+        for j in sorted(reg):
+            if total >= width:
+                break
+            total, n = total + reg[j], n + 1
+        return total, max(n, 1)
+
     def width(self, ws, n_cols: int | None = None) -> float:
         """Width of the sheet's first n columns (all by default), as registered."""
         reg = self.widths.get(ws.name, {})
@@ -78,8 +82,9 @@ class Book:
             ws.merge_range(row, 0, row, n_cols - 1, text, fmt)
         else:
             ws.write_string(row, 0, text, fmt)
-        n = lines_needed(text, width * 12 / self.size[kind])
-        ws.set_row(row, row_points(self.size[kind] * 1.4 * n + 3))
+        size = self.size[kind]
+        n = text_lines(text, width * 12 / size, bold=kind in ("title", "heading"))
+        ws.set_row(row, row_height(n, size))
         return row + 1
 
     def lines(self, ws, row: int, items: list[tuple[str, str]], width: float, n_cols: int = 1) -> int:
@@ -101,13 +106,15 @@ class Book:
              last_row: int | None = None, machine: bool = False) -> float:
         """A4, one page wide, page numbers; the orientation with the larger scale. Returns the
         expected scale. `n_printed`: only the first n columns print (machine columns after them).
-        A machine sheet prints only its first `last_row` + 1 rows (its title)."""
-        printed_width = self.width(ws, n_printed if not machine else 1)
+        `last_row`: the last row that prints (default the sheet's last written row; a streamed
+        sheet passes its table's). A machine sheet prints only its first `last_row` + 1 rows."""
+        reg = self.widths.get(ws.name, {})
+        n = (n_printed or 1) if machine else n_printed
+        widths = [w for j, w in sorted(reg.items()) if n is None or j < n]
         ws.set_paper(A4)
-        ws.set_margins(**MARGINS)
+        ws.set_margins(**MARGINS_IN)
         ws.set_footer(f"&L&\"{FONT}\"&9{title}&R&\"{FONT}\"&9Trang &P/&N")
-        portrait = PORTRAIT_UNITS / max(printed_width, 1)
-        landscape = LANDSCAPE_UNITS / max(printed_width, 1)
+        portrait, landscape = print_scale(widths, False), print_scale(widths, True)
         if portrait >= 1 or portrait >= landscape:
             ws.set_portrait()
             scale = min(1.0, portrait)
@@ -119,11 +126,12 @@ class Book:
             ws.repeat_rows(header_row)
         if machine:
             ws.print_area(0, 0, last_row or 1, max((n_printed or 1) - 1, 0))
-        elif n_printed is not None:
-            ws.print_area(0, 0, 1_048_575, n_printed - 1)
-        if scale < MIN_SCALE and not machine:
-            raise ValueError(f"sheet {ws.name}: printed columns are {printed_width:g} units wide, "
-                             f"scale {scale:.0%} < {MIN_SCALE:.0%}")
+        elif n_printed is not None:     # bounded rows: openpyxl cannot read a whole-column area
+            last = last_row if last_row is not None else max(ws.dim_rowmax or 0, 0)
+            ws.print_area(0, 0, last, n_printed - 1)
+        if scale < MIN_PRINT_SCALE and not machine:
+            raise ValueError(f"sheet {ws.name}: printed columns are {sum(widths):g} units wide, "
+                             f"scale {scale:.0%} < {MIN_PRINT_SCALE:.0%}")
         return scale
 
 

@@ -22,7 +22,7 @@ from datetime import date, datetime
 from typing import Any, Callable, Iterable, Sequence
 
 from .stream import StreamSheet, has_time
-from .xlsx import FONT
+from .xlsx import FONT, row_height, text_lines
 
 TABLE_STYLE = "Table Style Light 9"
 _REF = re.compile(r"\{([^{}\[\]]+)(\[\])?\}")
@@ -144,32 +144,6 @@ def compile_formula(text: str, spec: TableSpec, row: int, first_col: int, first:
     return _REF.sub(sub, text)
 
 
-def lines_needed(text, width: float) -> int:
-    """Lines a text takes when wrapped in a column `width` characters wide (Times New Roman 11–12
-    pt: about one character per width unit; LibreOffice and PDF export do not grow rows by themselves)."""
-    if text is None:
-        return 1
-    s = str(text)
-    per_line = max(1.0, width * 1.15 - 1)
-    if len(s) <= per_line and "\n" not in s:
-        return 1
-    total = 0
-    for part in s.split("\n"):
-        words, line, n = part.split(" "), 0, 1
-        for word in words:
-            add = len(word) + (1 if line else 0)
-            if line and line + add > per_line:
-                n += 1
-                line = len(word)
-            else:
-                line += add
-            while line > per_line:          # a word longer than the line
-                n += 1
-                line -= per_line
-        total += n
-    return total
-
-
 class Renderer:
     """Renders declared tables on one workbook: formats made once per kind."""
 
@@ -250,7 +224,7 @@ class Renderer:
                     yield [c.get(rec) if raw[j] else _plain(c.get(rec)) for j, c in enumerate(cols)]
 
             def height(vals):
-                n = max((lines_needed(vals[j], widths[j]) for j in wrapped if type(vals[j]) is str), default=1)
+                n = max((text_lines(vals[j], widths[j]) for j in wrapped if type(vals[j]) is str), default=1)
                 return self.row_height(n) if n > 1 else None
 
             # date columns left to the value's type: a date, or a date with its time (as cell() does)
@@ -281,7 +255,7 @@ class Renderer:
                     else:
                         self.cell(ws, r, col + j, v, kind)
                     if j in wrapped and type(v) is str:
-                        n_lines = max(n_lines, lines_needed(v, widths[j]))
+                        n_lines = max(n_lines, text_lines(v, widths[j]))
                 if n_lines > 1:
                     ws.set_row(r, self.row_height(n_lines))
             totals_row = None
@@ -299,23 +273,18 @@ class Renderer:
                     elif v is not None:
                         self.cell(ws, totals_row, col + j, v, kind)
             placed = Placed(spec, row, col, first, last, len(records), totals_row)
-        head = max(lines_needed(c.header, widths[j]) for j, c in enumerate(cols))
+        head = max(text_lines(c.header, widths[j], bold=True) for j, c in enumerate(cols))
         for j, c in enumerate(cols):                 # over add_table's plain header cells
             ws.write_string(row, col + j, c.header, self.header)
-        ws.set_row(row, self.row_height(head) + 2)
+        ws.set_row(row, self.row_height(head))
         return placed
 
     def row_height(self, lines: int) -> float:
-        return row_points(self.font_size * 1.35 * lines + 2)
+        return row_height(lines, self.font_size)
 
     def _defaults(self) -> dict:
         f = self._fmt
         return {"number": f["num"], "text": f["text"], "bool": f["text"], "date": f["date"], "datetime": f["stamp"]}
-
-
-def row_points(height: float) -> float:
-    """A row height in points as spreadsheets store it: whole pixels at 96 dpi (0,75 pt each)."""
-    return round(height * 4 / 3) * 0.75
 
 
 def _is_whole(v) -> bool:
@@ -335,5 +304,5 @@ def printed_width(spec_or_widths: Sequence[Col] | Sequence[float]) -> float:
     return sum(c.width if isinstance(c, Col) else c for c in spec_or_widths)
 
 
-__all__ = ["Col", "TableSpec", "Placed", "Renderer", "TableError", "compile_formula", "lines_needed",
+__all__ = ["Col", "TableSpec", "Placed", "Renderer", "TableError", "compile_formula",
            "column_letter", "TABLE_STYLE", "printed_width"]
