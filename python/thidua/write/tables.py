@@ -224,7 +224,7 @@ class Renderer:
                     yield [c.get(rec) if raw[j] else _plain(c.get(rec)) for j, c in enumerate(cols)]
 
             def height(vals):
-                n = max((text_lines(vals[j], widths[j]) for j in wrapped if type(vals[j]) is str), default=1)
+                n = max((self.lines(vals[j], widths[j]) for j in wrapped if type(vals[j]) is str), default=1)
                 return self.row_height(n) if n > 1 else None
 
             # date columns left to the value's type: a date, or a date with its time (as cell() does)
@@ -255,7 +255,7 @@ class Renderer:
                     else:
                         self.cell(ws, r, col + j, v, kind)
                     if j in wrapped and type(v) is str:
-                        n_lines = max(n_lines, text_lines(v, widths[j]))
+                        n_lines = max(n_lines, self.lines(v, widths[j]))
                 if n_lines > 1:
                     ws.set_row(r, self.row_height(n_lines))
             totals_row = None
@@ -273,11 +273,16 @@ class Renderer:
                     elif v is not None:
                         self.cell(ws, totals_row, col + j, v, kind)
             placed = Placed(spec, row, col, first, last, len(records), totals_row)
-        head = max(text_lines(c.header, widths[j], bold=True) for j, c in enumerate(cols))
+        head = max(self.lines(c.header, widths[j], bold=True) for j, c in enumerate(cols))
         for j, c in enumerate(cols):                 # over add_table's plain header cells
             ws.write_string(row, col + j, c.header, self.header)
         ws.set_row(row, self.row_height(head))
         return placed
+
+    def lines(self, text, width: float, bold: bool = False) -> int:
+        """Lines of wrapped text in a column `width` wide, at this renderer's font size (the width
+        model is measured at 12 pt: a smaller font fits more on a line)."""
+        return text_lines(text, width * 12 / self.font_size, bold)
 
     def row_height(self, lines: int) -> float:
         return row_height(lines, self.font_size)
