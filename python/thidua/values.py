@@ -39,13 +39,26 @@ class Parsed:
 # --- text as people type it -------------------------------------------------------------------
 # Unikey's "Unicode tổ hợp" and macOS type "Có" as C + o + combining acute (NFD); copy-paste brings
 # non-breaking and zero-width spaces. Every text the tool compares is folded the same way first.
+# Forms repeat the same labels and headers: each text is composed and folded once per process
+# (texts up to _FOLD_CACHE_TEXT characters; each cache emptied when it reaches _FOLD_CACHE_SIZE).
+_COMPOSED: dict[str, str] = {}
+_FOLDED: dict[str, str] = {}
+_FOLD_CACHE_TEXT, _FOLD_CACHE_SIZE = 200, 50_000
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-_SPACES = re.compile(r"\s+")
 
 
 def nfc(text: str) -> str:
-    """Composed Unicode (NFC); ASCII, the usual case, returns at once."""
-    return text if text.isascii() else unicodedata.normalize("NFC", text)
+    """Composed Unicode (NFC); ASCII returns at once, a text seen before from the cache."""
+    if text.isascii():
+        return text
+    done = _COMPOSED.get(text)
+    if done is None:
+        done = unicodedata.normalize("NFC", text)
+        if len(text) <= _FOLD_CACHE_TEXT:
+            if len(_COMPOSED) >= _FOLD_CACHE_SIZE:
+                _COMPOSED.clear()
+            _COMPOSED[text] = done
+    return done
 
 
 def fold(text) -> str:
@@ -53,10 +66,20 @@ def fold(text) -> str:
     trimmed: the form in which two texts are compared."""
     if text is None:
         return ""
-    text = str(text)
-    if not text.isascii():
-        text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
-    return _SPACES.sub(" ", text).strip()
+    if type(text) is not str:
+        text = str(text)
+    done = _FOLDED.get(text)
+    if done is not None:
+        return done
+    done = text
+    if not done.isascii():
+        done = unicodedata.normalize("NFC", done).translate(_INVISIBLE)
+    done = " ".join(done.split())          # str.split(): the same whitespace as the \s of re
+    if len(text) <= _FOLD_CACHE_TEXT:
+        if len(_FOLDED) >= _FOLD_CACHE_SIZE:
+            _FOLDED.clear()
+        _FOLDED[text] = done
+    return done
 
 
 def fold_key(text) -> str:
@@ -75,9 +98,12 @@ def _is_blank(raw) -> bool:
 def cell_text(v, *, folded: bool = False) -> str:
     """A cell's content as text: "" for blank, 12.0 as "12", a date-time as "YYYY-MM-DD hh:mm:ss",
     text trimmed (and `folded` for comparisons: see fold)."""
+    t = type(v)
+    if t is str:                                   # most cells: tested first
+        return fold(v) if folded else nfc(v.strip())
     if v is None:
         return ""
-    if isinstance(v, float) and v.is_integer():
+    if t is float and v.is_integer():
         return str(int(v))
     if isinstance(v, datetime):
         return v.strftime("%Y-%m-%d %H:%M:%S")

@@ -194,7 +194,7 @@ def _open_calamine(path: Path, package: Package, only, below) -> Workbook:
         if only is not None and name not in only:
             continue
         t = wb.get_table_by_name(name)
-        rows = [[nfc(v) if isinstance(v, str) else v for v in r] for r in t.to_python()]
+        rows = [[nfc(v) if type(v) is str else v for v in r] for r in t.to_python()]
         table = Table(name, nfc(t.sheet), [fold(c) for c in t.columns], rows, t.start[0], t.start[1])
         if name in below and package.cells_below(name):
             table.below = _rows_below(wb, t, table)

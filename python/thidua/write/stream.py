@@ -86,14 +86,15 @@ class StreamSheet(Worksheet):
 
     def stream_rows(self, first_row: int, first_col: int, rows: Iterable[Sequence], n_cols: int, formats: Sequence,
                     defaults: dict, height: Callable[[Sequence], float | None] | None = None,
-                    whole: Sequence | None = None) -> int:
+                    whole: Sequence | None = None, bool_text: Sequence | None = None) -> int:
         """Rows of values from (first_row, first_col) down, taken one at a time (a generator keeps
         memory flat); returns how many. str is written as text (never a formula), int and float
         as numbers, bool as TRUE/FALSE, date/datetime as dates, None and "" left empty, any other
         value as its text. `formats[j]` is column j's cell format; where it is None the value's
         type picks one of `defaults` ("number", "text", "date", "datetime", "bool").
         `height(values)` gives a row's height in points (None: the default). `whole[j]`, when given,
-        is column j's format for whole numbers (Excel shows "90," for 90 under "#,##0.##")."""
+        is column j's format for whole numbers (Excel shows "90," for 90 under "#,##0.##").
+        `bool_text[j]`, when given, is the (true, false) words column j shows for a bool."""
         if self._stream_from is not None:
             raise RuntimeError("StreamSheet: one streamed block per sheet")
         letters = [xl_col_to_name(first_col + j) for j in range(n_cols)]
@@ -135,7 +136,12 @@ class StreamSheet(Worksheet):
                 elif v is None:
                     continue
                 elif t is bool:
-                    cells.append(f'<c r="{letters[j]}{n}"{s_bool[j]} t="b"><v>{int(v)}</v></c>')
+                    words = bool_text[j] if bool_text is not None and j < len(bool_text) else None
+                    if words:
+                        cells.append(f'<c r="{letters[j]}{n}"{s_text[j]} t="inlineStr"><is>'
+                                     f'<t{_text(words[0] if v else words[1])}</t></is></c>')
+                    else:
+                        cells.append(f'<c r="{letters[j]}{n}"{s_bool[j]} t="b"><v>{int(v)}</v></c>')
                 elif isinstance(v, datetime):
                     s = s_stamp[j] if has_time(v) else s_date[j]
                     cells.append(f'<c r="{letters[j]}{n}"{s}><v>{convert(v):.16G}</v></c>')

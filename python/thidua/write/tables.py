@@ -44,6 +44,7 @@ KINDS = {
     "bold_num": ("#,##0.##", True, False, None),
     "bold_pct": ("0.0%", True, False, None),
 }
+BOOL_WORDS = ("Có", "Không")   # how a yes/no value reads in a table for people
 WHOLE = "#,##0"          # Excel shows "90," for 90 under "#,##0.##": whole values get this format
 
 
@@ -70,6 +71,18 @@ class Col:
         if callable(v):
             return v(record)
         return getattr(record, v) if not isinstance(record, dict) else record.get(v)
+
+    def getter(self) -> Callable[[Any], Any]:
+        """get() as one function, for a long table's inner loop."""
+        v = self.value
+        if v is None:
+            return _none
+        if callable(v):
+            return v
+
+        def get(record, name=v):
+            return record.get(name) if type(record) is dict else getattr(record, name)
+        return get
 
 
 @dataclass(frozen=True)
@@ -217,21 +230,28 @@ class Renderer:
             if any(c.formula for c in cols) or spec.total_label:
                 raise TableError(f"table {spec.name}: streamed tables have no formulas or totals")
 
-            raw = [c.kind == "raw" for c in cols]
+            getters = [c.getter() for c in cols]
+            bool_text = [None if c.kind == "raw" else BOOL_WORDS for c in cols]     # as _plain shows them
 
             def values():
                 for rec in records:
-                    yield [c.get(rec) if raw[j] else _plain(c.get(rec)) for j, c in enumerate(cols)]
+                    yield [get(rec) for get in getters]
+
+            wrapped_widths = [(j, widths[j]) for j in wrapped]
 
             def height(vals):
-                n = max((self.lines(vals[j], widths[j]) for j in wrapped if type(vals[j]) is str), default=1)
+                n = 1
+                for j, w in wrapped_widths:
+                    v = vals[j]
+                    if type(v) is str and len(v) > 4:      # shorter than any column: one line
+                        n = max(n, self.lines(v, w))
                 return self.row_height(n) if n > 1 else None
 
             # date columns left to the value's type: a date, or a date with its time (as cell() does)
             formats = [None if c.kind == "date" else self._fmt[c.kind] for c in cols]
             whole = [self._whole.get(c.kind) for c in cols]
             n = ws.stream_rows(first, col, values(), len(cols), formats, self._defaults(),
-                               height if wrapped else None, whole)
+                               height if wrapped else None, whole, bool_text)
             last = row + max(n, 1)
             ws.add_streamed_table(row, col, last, col + len(cols) - 1, options)
             placed = Placed(spec, row, col, first, last, n, None)
@@ -296,12 +316,16 @@ def _is_whole(v) -> bool:
     return (type(v) is int) or (type(v) is float and math.isfinite(v) and v.is_integer())
 
 
+def _none(record):
+    return None
+
+
 def _plain(v):
     """Values as cells show them: booleans as Có/Không; the rest unchanged."""
     if v is True:
-        return "Có"
+        return BOOL_WORDS[0]
     if v is False:
-        return "Không"
+        return BOOL_WORDS[1]
     return v
 
 

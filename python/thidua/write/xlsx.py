@@ -6,6 +6,7 @@ crash mid-write never leaves a half-written file under the final name.
 """
 from __future__ import annotations
 
+import functools
 import io
 import math
 import os
@@ -106,13 +107,16 @@ WHOLE_NUMBER_RULE = "=AND(ISNUMBER({cell}),{cell}=INT({cell}))"
 
 
 def text_units(text: str) -> float:
-    """Width of a line of text in characters of average width (capitals are wider)."""
-    units = 0.0
-    for ch in unicodedata.normalize("NFC", str(text)):
-        if unicodedata.combining(ch):
-            continue
-        units += CAPITAL_WIDTH if ch.isupper() else 1.0
+    """Width of a line of text in characters of average width (capitals are wider; combining
+    marks left after composing take no room)."""
+    text = unicodedata.normalize("NFC", str(text))
+    units = len(text) + (CAPITAL_WIDTH - 1) * sum(map(str.isupper, text))
+    if not text.isascii():
+        units -= len(_COMBINING.findall(text))
     return units
+
+
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def line_capacity(width: float, bold: bool = False) -> float:
@@ -124,13 +128,18 @@ _BREAKS = re.compile(r"[^/\-–]+[/\-–]*|[/\-–]+")    # a line may also brea
 
 def text_lines(text, width: float, bold: bool = False) -> int:
     """Lines a wrapped cell of `width` characters needs for `text`: greedy word wrap at spaces and
-    after "/", "-", "–" (a word longer than a line breaks inside); "\\n" starts a new line."""
+    after "/", "-", "–" (a word longer than a line breaks inside); "\n" starts a new line."""
     if text is None or text == "":
         return 1
     text = str(text)
     cap = line_capacity(width, bold)
-    if len(text) * CAPITAL_WIDTH <= cap and "\n" not in text:     # short: one line for sure
-        return 1
+    if "\n" not in text and (len(text) * CAPITAL_WIDTH <= cap or text_units(text) <= cap):
+        return 1                                      # the whole text fits one line
+    return _wrapped_lines(text, cap)
+
+
+@functools.lru_cache(maxsize=65_536)     # long tables repeat their texts (reasons, statuses, names)
+def _wrapped_lines(text: str, cap: float) -> int:
     lines = 0
     for paragraph in text.split("\n"):
         used, count = 0.0, 1
