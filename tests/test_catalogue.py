@@ -65,3 +65,14 @@ def test_a_plan_check_is_named_by_its_label(plan):
     assert CAT.name_of("required") == "Ô bắt buộc để trống"
     with pytest.raises(KeyError):
         CAT.message("khong_co")
+
+
+def test_the_forms_guide_explains_the_marks_from_the_catalogue(issued):
+    """Each severity's line in the guide is the catalogue's, filled with the colour Kiểm tra uses."""
+    from openpyxl import load_workbook
+    from thidua import contract as C
+    ws = load_workbook(issued[0])[C.SHEETS["guide"]]
+    shown = {c.value: c.fill.fgColor.rgb for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    for sev, line in zip(CAT.SEVERITIES, CAT.severity_lines()):
+        assert line in shown, line
+        assert shown[line].upper().endswith(sev.fill.lstrip("#").upper())

@@ -246,9 +246,9 @@ def test_form_guide_covers_every_sheet_in_plain_words(form_wb):
     assert "giao ước" in text and "thứ tự ưu tiên" in text and "Kiểm tra" in text
     assert not _NOT_PLAIN.findall(text), _NOT_PLAIN.findall(text)
     for sev in SEVERITIES:           # each colour of the Kiểm tra marks, on a line filled with it
-        row = next(c for _, c in lines if f" {sev}: " in c.value)
+        row = next(c for _, c in lines if f": {sev} — " in c.value)
         assert row.fill.fgColor.rgb.upper().endswith(SEVERITY_FILL[sev].lstrip("#").upper()), sev
-    assert {"Đỏ", "Vàng", "Xanh"} <= {c.value.split(" — ")[0] for _, c in lines}
+    assert {"Ô tô màu đỏ", "Ô tô màu vàng", "Ô tô màu xanh"} <= {c.value.split(":")[0] for _, c in lines}
     _assert_guide_prints_on_a4_portrait(ws, lines)
 
 

@@ -50,8 +50,10 @@ class Severity(str, Enum):
 
     @property
     def meaning(self) -> str:
-        return {"lỗi": "phải sửa trước khi gửi", "cảnh báo": "cần xem lại; nếu đúng thì ghi lý do",
-                "thông tin": "để biết"}[self.value]
+        return {"lỗi": "phải sửa trước khi gửi",
+                "cảnh báo": "cần xem lại; nếu số liệu đúng thì giữ nguyên và giải thích ở cột Ghi chú hoặc "
+                            "Diễn giải",
+                "thông tin": "để biết, không phải sửa"}[self.value]
 
 
 _ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)

@@ -118,15 +118,10 @@ def range_message(whole: bool, lo, hi, unit_label: str | None = None, percent: b
 def guide_items(plan: Plan, period: Period) -> list[tuple[str, str]]:
     """The guide sheet, as (kind, text): kind is title, subtitle, heading, text, or a severity
     (the line explaining that colour of the Kiểm tra marks, filled with it)."""
-    from ..check.findings import SEVERITIES
+    from ..catalogue import SEVERITIES, severity_lines
 
     capped = [t.name for t in plan.titles if t.target_of == "individual" and t.cap]
     cap_note = (f" (trong kế hoạch này: {', '.join(capped)})" if capped else "")
-    colour = {"lỗi": "Đỏ", "cảnh báo": "Vàng", "thông tin": "Xanh"}
-    meaning = {"lỗi": "phải sửa trước khi gửi.",
-               "cảnh báo": "cần xem lại; nếu số liệu đúng thì giữ nguyên và giải thích ở cột Ghi chú "
-                           "hoặc Diễn giải.",
-               "thông tin": "để biết, không phải sửa."}
     return [
         ("title", "HƯỚNG DẪN NHẬP BIỂU MẪU"),
         ("subtitle", f"{plan.info.title} — {period.name} ({period.start:%d/%m/%Y} – {period.end:%d/%m/%Y}). "
@@ -162,7 +157,7 @@ def guide_items(plan: Plan, period: Period) -> list[tuple[str, str]]:
         ("text", "10. Nếu máy đã cài chương trình Thi đua: bấm nút “Kiểm tra” trên thẻ “Thi đua”. "
                  "Ô cần xem lại được tô màu và có ghi chú giải thích; danh sách đầy đủ ở trang “Kết quả "
                  "kiểm tra”. Ý nghĩa các màu:"),
-        *((sev, f"{colour[str(sev)]} — {sev}: {meaning[str(sev)]}") for sev in SEVERITIES),
+        *zip(SEVERITIES, severity_lines()),                    # from the catalogue
         ("text", "Nút “Xóa đánh dấu” bỏ các màu và ghi chú đó, số liệu giữ nguyên. Nút “Chấm "
                  "điểm” tính điểm và xếp loại dự kiến. Không có chương trình, biểu mẫu vẫn nhập, tự tính "
                  "và gửi được như thường."),
@@ -174,13 +169,12 @@ def guide_items(plan: Plan, period: Period) -> list[tuple[str, str]]:
 
 
 def _guide(wb, st, plan: Plan, period: Period) -> None:
-    from ..check.findings import SEVERITIES
-    from ..excel.live import SEVERITY_FILL
+    from ..catalogue import SEVERITIES
 
     ws = wb.add_worksheet(C.SHEETS["guide"])
     ws.set_column(0, 0, C.GUIDE_WIDTH)
     marks = {sev: wb.add_format({"font_name": FONT, "font_size": 12, "text_wrap": True, "border": 1,
-                                 "valign": "vcenter", "bg_color": SEVERITY_FILL[sev], "font_scheme": "none",
+                                 "valign": "vcenter", "bg_color": sev.fill, "font_scheme": "none",
                                  "indent": 1})
              for sev in SEVERITIES}
     for row, (kind, text) in enumerate(guide_items(plan, period)):
