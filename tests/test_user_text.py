@@ -110,3 +110,18 @@ def test_the_scan_would_see_a_code(outputs, plan, tmp_path):
     wb.save(tmp_path / "x.xlsx")
     assert any(cell.value == "included" for _, _, cell in visible_cells(tmp_path / "x.xlsx")
                if cell.value in internal_codes(plan))
+
+
+def test_findings_show_values_as_people_write_them(outputs, plan):
+    """A ratio reads "55%" beside "≥ 100%", never 0,55; a number in the Vietnamese way."""
+    from support.consolidation import table_rows
+    percent = {f.code for f in plan.fields if f.unit_label == "%" or f.type == "percent"}
+    rows = table_rows(user_workbooks(outputs)["findings"], "tblFindings")
+    ratio_rows = [r for r in rows if any(f"({code})" in (r["Trường"] or "") for code in percent)
+                  and r["Giá trị"] not in (None, "")]
+    assert ratio_rows, "the demo's findings should include a ratio field with a value"
+    for r in ratio_rows:
+        assert isinstance(r["Giá trị"], str) and r["Giá trị"].endswith("%"), r
+    for r in rows:
+        v = r["Giá trị"]
+        assert not isinstance(v, float) or v.is_integer() or abs(v) >= 1, r      # no bare 0,55
