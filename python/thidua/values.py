@@ -53,11 +53,15 @@ def nfc(text: str) -> str:
         return text
     done = _COMPOSED.get(text)
     if done is None:
-        done = unicodedata.normalize("NFC", text)
-        if len(text) <= _FOLD_CACHE_TEXT:
-            if len(_COMPOSED) >= _FOLD_CACHE_SIZE:
-                _COMPOSED.clear()
-            _COMPOSED[text] = done
+        done = _remember(_COMPOSED, text, unicodedata.normalize("NFC", text))
+    return done
+
+
+def _remember(cache: dict, text: str, done: str) -> str:
+    if len(text) <= _FOLD_CACHE_TEXT:
+        if len(cache) >= _FOLD_CACHE_SIZE:
+            cache.clear()
+        cache[text] = done
     return done
 
 
@@ -74,12 +78,7 @@ def fold(text) -> str:
     done = text
     if not done.isascii():
         done = unicodedata.normalize("NFC", done).translate(_INVISIBLE)
-    done = " ".join(done.split())          # str.split(): the same whitespace as the \s of re
-    if len(text) <= _FOLD_CACHE_TEXT:
-        if len(_FOLDED) >= _FOLD_CACHE_SIZE:
-            _FOLDED.clear()
-        _FOLDED[text] = done
-    return done
+    return _remember(_FOLDED, text, " ".join(done.split()))   # str.split(): the whitespace of re's \s
 
 
 def fold_key(text) -> str:

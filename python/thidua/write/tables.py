@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable, Iterable, Sequence
 
+from xlsxwriter.utility import xl_col_to_name
+
 from .stream import StreamSheet, has_time
 from .xlsx import FONT, row_height, text_lines
 
@@ -138,19 +140,10 @@ class Placed:
         return self.first_col + len(self.spec.columns) - 1
 
 
-def column_letter(j: int) -> str:
-    letters = ""
-    j += 1
-    while j:
-        j, rem = divmod(j - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def compile_formula(text: str, spec: TableSpec, row: int, first_col: int, first: int, last: int) -> str:
     """{Header} -> that column's cell in `row`; {Header[]} -> its data range first..last."""
     def sub(m):
-        letter = column_letter(first_col + spec.col(m.group(1)))
+        letter = xl_col_to_name(first_col + spec.col(m.group(1)))
         if m.group(2):
             return f"{letter}{first + 1}:{letter}{last + 1}"
         return f"{letter}{row + 1}"
@@ -334,4 +327,4 @@ def printed_width(spec_or_widths: Sequence[Col] | Sequence[float]) -> float:
 
 
 __all__ = ["Col", "TableSpec", "Placed", "Renderer", "TableError", "compile_formula",
-           "column_letter", "TABLE_STYLE", "printed_width"]
+           "TABLE_STYLE", "printed_width"]
