@@ -319,24 +319,17 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(T00:00:00)?")
 
 
 def _shown(value, field=None) -> str:
-    """A value read from a form as a person reads it. Values cross the worker pipe as JSON, so a
-    date arrives as ISO text: the plan's field type says so, else the text's shape does."""
+    """A value read from a form as a person reads it (check.engine.show). Values cross the worker
+    pipe as JSON, so a date arrives as ISO text: the plan's field type says so, else its shape."""
     from datetime import date
-    from .values import format_number_vi, format_percent_vi
-    if value is None or value == "":
-        return "(trống)"
-    if isinstance(value, bool):
-        return "Có" if value else "Không"
-    if isinstance(value, (int, float)):
-        if field is not None and (field.type == "percent" or field.unit_label == "%"):
-            return format_percent_vi(value, 2)
-        return format_number_vi(value, 2)
-    if isinstance(value, str) and (field.type == "date" if field is not None else _ISO_DATE.fullmatch(value)):
+    from .check.engine import show
+    if isinstance(value, str) and value and (field.type == "date" if field is not None
+                                             else _ISO_DATE.fullmatch(value)):
         try:
-            return f"{date.fromisoformat(value[:10]):%d/%m/%Y}"
+            value = date.fromisoformat(value[:10])
         except ValueError:
             pass
-    return str(value)
+    return show(value, field)
 
 
 def _check(args) -> int:

@@ -111,10 +111,6 @@ def cell_text(v, *, folded: bool = False) -> str:
     return str(v)
 
 
-def _shown(raw) -> str:
-    return cell_text(raw)
-
-
 # --- numbers ----------------------------------------------------------------------------------
 # A number, possibly with separators, a sign, a percent sign and a trailing unit word
 # ("12 người", "1.234.000 đồng"). The unit part is letters only: "khoảng 3" (word first) is refused.
@@ -187,7 +183,7 @@ def _finish(value: float, raw, integer: bool, note: str | None) -> Parsed:
         return Parsed(INVALID, None, raw, "giá trị không phải số hợp lệ")
     if integer:
         if abs(value - round(value)) > 1e-9:
-            return Parsed(INVALID, None, raw, f"'{_shown(raw)}' không phải số nguyên; hãy nhập số nguyên (ví dụ 12)")
+            return Parsed(INVALID, None, raw, f"'{cell_text(raw)}' không phải số nguyên; hãy nhập số nguyên (ví dụ 12)")
         return Parsed(OK, int(round(value)), raw, note)
     if value.is_integer() and abs(value) < 2**53:
         return Parsed(OK, int(value), raw, note)
@@ -211,7 +207,7 @@ def parse_date(raw) -> Parsed:
     if isinstance(raw, (int, float)):
         if float(raw).is_integer() and 20000 <= raw <= 80000:     # 1954–2119: a plausible date serial
             return Parsed(OK, _EXCEL_EPOCH + timedelta(days=int(raw)), raw)
-        return Parsed(INVALID, None, raw, f"'{_shown(raw)}' không phải ngày; nhập dạng ngày/tháng/năm, ví dụ 15/03/2026")
+        return Parsed(INVALID, None, raw, f"'{cell_text(raw)}' không phải ngày; nhập dạng ngày/tháng/năm, ví dụ 15/03/2026")
     if _is_blank(raw):
         return _blank(raw)
     text = fold(raw)
@@ -251,7 +247,7 @@ def parse_yes_no(raw) -> Parsed:
         return Parsed(OK, True, raw)
     if text in _NO:
         return Parsed(OK, False, raw)
-    return Parsed(INVALID, None, raw, f"'{_shown(raw)}' không phải Có/Không; hãy chọn Có hoặc Không trong danh sách")
+    return Parsed(INVALID, None, raw, f"'{cell_text(raw)}' không phải Có/Không; hãy chọn Có hoặc Không trong danh sách")
 
 
 # --- text -------------------------------------------------------------------------------------
@@ -263,7 +259,7 @@ def parse_text(raw) -> Parsed:
         return Parsed(OK, raw.strftime("%d/%m/%Y") if raw.time() == datetime.min.time() else raw.isoformat(" "), raw)
     if isinstance(raw, date):
         return Parsed(OK, raw.strftime("%d/%m/%Y"), raw)
-    return Parsed(OK, _shown(raw), raw)
+    return Parsed(OK, cell_text(raw), raw)
 
 
 def parse_value(raw, typ: str) -> Parsed:

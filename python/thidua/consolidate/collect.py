@@ -286,7 +286,7 @@ def _consolidation(wb: Workbook, entry: FileEntry, scope: Scope) -> Outcome:
     k, v = meta_t.column(K.KEY), meta_t.column(K.VALUE)
     meta = {}
     if k is not None and v is not None:
-        meta = {str(r[k]).strip(): _cell_text(r[v]) for r in meta_t.rows if r[k] not in (None, "")}
+        meta = {str(r[k]).strip(): cell_text(r[v]) for r in meta_t.rows if r[k] not in (None, "")}
     entry.period = meta.get("period_code", "")
     entry.plan = f"{meta.get('plan_id', '')}, phiên bản {meta.get('plan_version', '')}"
     entry.template_version = f"tổng hợp {meta.get('format_version', '')}"
@@ -363,7 +363,7 @@ def _carried_inventory(t, via: str) -> list[FileEntry]:
     kinds = {label: code for code, label in K.FILE_KINDS.items()}
     out = []
     for row in t.rows:
-        get = lambda a: _cell_text(row[col[a]]) if col.get(a) is not None else ""  # noqa: E731
+        get = lambda a: cell_text(row[col[a]]) if col.get(a) is not None else ""  # noqa: E731
         status = get("status")
         if status in (INCLUDED, DUPLICATE, OUT_OF_SCOPE, ""):    # out of scope: another cluster's file, read there
             continue
@@ -382,10 +382,6 @@ def _mtime_back(text: str) -> str | None:
         return datetime.strptime(text, "%d/%m/%Y %H:%M:%S").strftime("%Y-%m-%d %H:%M:%S")
     except ValueError:
         return text or None
-
-
-def _cell_text(v) -> str:
-    return cell_text(v)
 
 
 # --- many paths, in contained worker processes (read.contain) ----------------------------------

@@ -25,7 +25,7 @@ from ..plan.embed import meta_entries
 from ..plan.model import Period, Plan, Unit
 from ..plan.semantics import CHECK, MET_STRETCH, NO, NOT_MET, YES, target_verdict_excel
 from ..values import format_number_vi, format_percent_vi
-from ..write.xlsx import (COLUMN_PADDING, FONT, Styles, fit_row, input_message, input_title, new_workbook,
+from ..write.xlsx import (COLUMN_PADDING, FONT, TABLE_STYLE, Styles, fit_row, input_message, input_title, new_workbook,
                           save_atomic, setup_print, text_lines, text_units, whole_numbers, write_header)
 from ..xl import build as excel
 from .. import contract as C
@@ -61,7 +61,7 @@ def add_table(ws, st, top: int, rows: int, table: str, widths, hidden=()) -> Non
     row as high as its longest (printed) header needs."""
     headers = C.TABLE_COLUMNS[table]
     ws.add_table(top, 0, top + max(rows, 1), len(headers) - 1, {
-        "name": table, "style": "Table Style Light 9",
+        "name": table, "style": TABLE_STYLE,
         "columns": [{"header": h, "header_format": st.header} for h in headers]})
     write_header(ws, top, 0, headers, list(widths), st.header,
                  fitted=[j for j in range(len(headers)) if j not in hidden])

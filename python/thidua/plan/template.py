@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..values import parse_date, parse_number, parse_yes_no
 from ..write.xlsx import (Styles, fit_row, input_message, input_title, new_workbook, print_scale, save_atomic,
-                          setup_print, text_lines, text_units, write_header, BOLD_CHARS_PER_WIDTH,
+                          setup_print, text_lines, text_units, write_header, BOLD_CHARS_PER_WIDTH, TABLE_STYLE,
                           CHARS_PER_WIDTH)
 from . import schema
 
@@ -209,7 +209,7 @@ def write_plan(path: str | Path, tables: dict[str, list[dict[str, str]]] | None 
         last = FIRST_ROW + max(len(data), 1)
         ws.add_table(FIRST_ROW, 0, last, len(spec.columns) - 1, {
             "name": spec.name,
-            "style": "Table Style Light 9",
+            "style": TABLE_STYLE,
             "columns": [{"header": c.header, "header_format": st.header} for c in spec.columns],
         })
         write_header(ws, FIRST_ROW, 0, spec.headers, widths, st.header)

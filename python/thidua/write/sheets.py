@@ -44,7 +44,7 @@ class Book:
         n = 0
         for spec in specs:
             self.columns(ws, [c.width for c in spec.columns])
-            n = max(n, printed(spec)[1])
+            n = max(n, printed(spec))
         return self.width(ws, n), n
 
     def span(self, ws, width: float) -> tuple[float, int]:
@@ -83,7 +83,7 @@ class Book:
         else:
             ws.write_string(row, 0, text, fmt)
         size = self.size[kind]
-        n = text_lines(text, width * 12 / size, bold=kind in ("title", "heading"))
+        n = text_lines(text, width, kind in ("title", "heading"), size)
         ws.set_row(row, row_height(n, size))
         return row + 1
 
@@ -135,8 +135,8 @@ class Book:
         return scale
 
 
-def printed(spec: TableSpec) -> tuple[float, int]:
-    """(width, number) of a table's printed columns (they come first in its declaration)."""
+def printed(spec: TableSpec) -> int:
+    """How many of a table's columns print (they come first in its declaration)."""
     n = 0
     for c in spec.columns:
         if not c.printed:
@@ -144,4 +144,4 @@ def printed(spec: TableSpec) -> tuple[float, int]:
         n += 1
     if any(c.printed for c in spec.columns[n:]):
         raise ValueError(f"table {spec.name}: printed columns must come first")
-    return sum(c.width for c in spec.columns[:n]), n
+    return n

@@ -24,9 +24,9 @@ from typing import Any, Callable, Iterable, Sequence
 from xlsxwriter.utility import xl_col_to_name
 
 from .stream import StreamSheet, has_time
-from .xlsx import FONT, row_height, text_lines
+from .xlsx import (DATE_FORMAT, DECIMAL_FORMAT, FONT, INTEGER_FORMAT, PERCENT_FORMAT, TABLE_STYLE, row_height,
+                   text_lines)
 
-TABLE_STYLE = "Table Style Light 9"
 _REF = re.compile(r"\{([^{}\[\]]+)(\[\])?\}")
 
 # kind -> (number format, bold, wrap, align); "num" picks the whole-number format for whole values
@@ -37,17 +37,17 @@ KINDS = {
     "code": (None, False, False, None),
     "bold": (None, True, False, None),
     "bold_wrap": (None, True, True, None),
-    "int": ("#,##0", False, False, None),
-    "num": ("#,##0.##", False, False, None),
-    "pct": ("0.0%", False, False, None),
-    "date": ("dd/mm/yyyy", False, False, "left"),
-    "stamp": ("dd/mm/yyyy hh:mm:ss", False, False, "left"),
-    "bold_int": ("#,##0", True, False, None),
-    "bold_num": ("#,##0.##", True, False, None),
-    "bold_pct": ("0.0%", True, False, None),
+    "int": (INTEGER_FORMAT, False, False, None),
+    "num": (DECIMAL_FORMAT, False, False, None),
+    "pct": (PERCENT_FORMAT, False, False, None),
+    "date": (DATE_FORMAT, False, False, "left"),
+    "stamp": (DATE_FORMAT + " hh:mm:ss", False, False, "left"),
+    "bold_int": (INTEGER_FORMAT, True, False, None),
+    "bold_num": (DECIMAL_FORMAT, True, False, None),
+    "bold_pct": (PERCENT_FORMAT, True, False, None),
 }
 BOOL_WORDS = ("Có", "Không")   # how a yes/no value reads in a table for people
-WHOLE = "#,##0"          # Excel shows "90," for 90 under "#,##0.##": whole values get this format
+WHOLE = INTEGER_FORMAT   # Excel shows "90," for 90 under "#,##0.##": whole values get this format
 
 
 class TableError(ValueError):
@@ -65,26 +65,18 @@ class Col:
     printed: bool = True             # part of the printed page (machine columns may be left off)
     formula_if: Callable[[Any], bool] | None = None   # rows that get the formula (others: the plain value)
     kind_of: Callable[[Any], str] | None = None       # a row's own kind (a column of shares and counts)
+    get: Callable[[Any], Any] = field(init=False, repr=False, compare=False)   # record -> value
 
-    def get(self, record):
-        v = self.value
+    def __post_init__(self):
+        v = self.value            # resolved once: long tables call get() for every cell
         if v is None:
-            return None
-        if callable(v):
-            return v(record)
-        return getattr(record, v) if not isinstance(record, dict) else record.get(v)
-
-    def getter(self) -> Callable[[Any], Any]:
-        """get() as one function, for a long table's inner loop."""
-        v = self.value
-        if v is None:
-            return _none
-        if callable(v):
-            return v
-
-        def get(record, name=v):
-            return record.get(name) if type(record) is dict else getattr(record, name)
-        return get
+            get = _none
+        elif callable(v):
+            get = v
+        else:
+            def get(record, name=v):
+                return record.get(name) if isinstance(record, dict) else getattr(record, name)
+        object.__setattr__(self, "get", get)
 
 
 @dataclass(frozen=True)
@@ -189,7 +181,7 @@ class Renderer:
         elif v is None:
             return
         elif t is bool:
-            ws.write_string(r, c, "Có" if v else "Không", f)
+            ws.write_string(r, c, _plain(v), f)
         elif t is int or t is float:
             if math.isfinite(v):
                 ws.write_number(r, c, v, f)
@@ -223,7 +215,7 @@ class Renderer:
             if any(c.formula for c in cols) or spec.total_label:
                 raise TableError(f"table {spec.name}: streamed tables have no formulas or totals")
 
-            getters = [c.getter() for c in cols]
+            getters = [c.get for c in cols]
             bool_text = [None if c.kind == "raw" else BOOL_WORDS for c in cols]     # as _plain shows them
 
             def values():
@@ -293,9 +285,8 @@ class Renderer:
         return placed
 
     def lines(self, text, width: float, bold: bool = False) -> int:
-        """Lines of wrapped text in a column `width` wide, at this renderer's font size (the width
-        model is measured at 12 pt: a smaller font fits more on a line)."""
-        return text_lines(text, width * 12 / self.font_size, bold)
+        """Lines of wrapped text in a column `width` wide, at this renderer's font size."""
+        return text_lines(text, width, bold, self.font_size)
 
     def row_height(self, lines: int) -> float:
         return row_height(lines, self.font_size)
@@ -322,9 +313,5 @@ def _plain(v):
     return v
 
 
-def printed_width(spec_or_widths: Sequence[Col] | Sequence[float]) -> float:
-    return sum(c.width if isinstance(c, Col) else c for c in spec_or_widths)
-
-
 __all__ = ["Col", "TableSpec", "Placed", "Renderer", "TableError", "compile_formula",
-           "TABLE_STYLE", "printed_width"]
+           "TABLE_STYLE"]

@@ -103,6 +103,8 @@ MARGINS_IN = {"left": 0.5, "right": 0.4, "top": 0.6, "bottom": 0.6}
 MIN_PRINT_SCALE = 0.55                    # below this the printed text is too small to read
 DECIMAL_FORMAT = "#,##0.##"               # shows 97,5 (and "90," for a whole number: see whole_numbers)
 INTEGER_FORMAT = "#,##0"
+PERCENT_FORMAT = "0.0%"
+TABLE_STYLE = "Table Style Light 9"       # every Excel Table the tool writes
 WHOLE_NUMBER_RULE = "=AND(ISNUMBER({cell}),{cell}=INT({cell}))"
 
 
@@ -126,13 +128,14 @@ def line_capacity(width: float, bold: bool = False) -> float:
 _BREAKS = re.compile(r"[^/\-–]+[/\-–]*|[/\-–]+")    # a line may also break after / - –
 
 
-def text_lines(text, width: float, bold: bool = False) -> int:
+def text_lines(text, width: float, bold: bool = False, font_size: float = 12) -> int:
     """Lines a wrapped cell of `width` characters needs for `text`: greedy word wrap at spaces and
-    after "/", "-", "–" (a word longer than a line breaks inside); "\n" starts a new line."""
+    after "/", "-", "–" (a word longer than a line breaks inside); "\n" starts a new line. The model
+    is measured at 12 pt: at another `font_size` a line holds proportionally more or less."""
     if text is None or text == "":
         return 1
     text = str(text)
-    cap = line_capacity(width, bold)
+    cap = line_capacity(width * 12 / font_size, bold)
     if "\n" not in text and (len(text) * CAPITAL_WIDTH <= cap or text_units(text) <= cap):
         return 1                                      # the whole text fits one line
     return _wrapped_lines(text, cap)
@@ -274,13 +277,13 @@ class Styles:
         self.code = f(border=1, locked=True, font_color="#595959")
         self.number = f(border=1, num_format=DECIMAL_FORMAT, locked=True)
         self.integer = f(border=1, num_format=INTEGER_FORMAT, locked=True)
-        self.percent = f(border=1, num_format="0.0%", locked=True)
+        self.percent = f(border=1, num_format=PERCENT_FORMAT, locked=True)
         self.date = f(border=1, num_format=DATE_FORMAT, locked=True, align="left")
         self.result = f(border=1, locked=True, bold=True, align="center", text_wrap=True)
         self.input_text = f(text_wrap=True, border=1, locked=False, bg_color=INPUT_FILL)
         self.input_number = f(border=1, num_format=DECIMAL_FORMAT, locked=False, bg_color=INPUT_FILL)
         self.input_integer = f(border=1, num_format=INTEGER_FORMAT, locked=False, bg_color=INPUT_FILL)
-        self.input_percent = f(border=1, num_format="0.0%", locked=False, bg_color=INPUT_FILL)
+        self.input_percent = f(border=1, num_format=PERCENT_FORMAT, locked=False, bg_color=INPUT_FILL)
         self.input_date = f(border=1, num_format=DATE_FORMAT, locked=False, bg_color=INPUT_FILL, align="left")
         self.input_choice = f(border=1, locked=False, bg_color=INPUT_FILL, align="center")
         self.formula_number = f(border=1, num_format=DECIMAL_FORMAT, locked=True, bg_color=FORMULA_FILL)
