@@ -6,7 +6,6 @@ complete workbook for everyone else, with the same figures as without the hostil
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 import random
 import shutil
@@ -14,18 +13,17 @@ import subprocess
 import sys
 import unicodedata
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
-from support.consolidation import PERIOD, fingerprint, table_rows
+from support.consolidation import PERIOD, table_rows
 from support.fixtures import fill
 from support.hostile import plant_hostile
 from thidua.cli import main
 from thidua.consolidate import records as R
 from thidua.consolidate.core import consolidate, run
-from thidua.demo.edits import find_table, list_row_cells, table_cell
+from thidua.demo.edits import find_table, table_cell
 from thidua.demo.fill import fill_form
 from thidua.errors import FileProblem
 from thidua import contract as C
@@ -250,7 +248,6 @@ def _nfd(text: str) -> str:
 
 def test_decomposed_unicode_reads_like_composed(plan, issued, tmp_path):
     from thidua.check.engine import check_form
-    from thidua.consolidate.core import members_of_record  # noqa: F401 (same reading as consolidation)
     src = next(p for p in issued if plan.unit(p.name.split("_")[1]).kind == "public")
     title = plan.titles[0]
     individual = next(t for t in plan.titles if t.target_of == "individual")

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from ..values import format_number_vi
-from .records import (DUPLICATE, INCLUDED, NOT_A_FORM, REJECTED, UNREADABLE, Evaluation, FileEntry, Outcome,
+from .records import (DUPLICATE, INCLUDED, NOT_A_FORM, REJECTED, Evaluation, FileEntry, Outcome,
                       UnitRecord)
 
 DUPLICATE_RULE = ("Một đơn vị nộp nhiều bản cho cùng một đợt: dùng bản có ngày báo cáo muộn hơn; nếu cùng ngày "

@@ -24,7 +24,7 @@ from ..write.xlsx import FONT, atomic_workbook
 from . import contract as K
 from .award_sheets import write_award_sheets, write_member_inputs
 from .completeness import LATENESS_RULE, days_late
-from .industry import APPLIES_LABELS, DENOMINATOR_RULE, NO_UNITS, NOT_RATED, NOT_REPORTED, SHARE_MEASURES
+from .industry import APPLIES_LABELS, DENOMINATOR_RULE, NOT_RATED, NOT_REPORTED, SHARE_MEASURES
 from .inventory import DUPLICATE_RULE
 from .ranking import CAP_RULE, TIE_RULE
 from .records import DUPLICATE, FLAG_TEXT, INCLUDED, OUT_OF_SCOPE, STATUS_LABELS

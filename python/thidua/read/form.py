@@ -91,7 +91,6 @@ class ListTable:
 
     def address(self, i: int, header: str) -> str:
         """Cell of row i (as kept) in column `header`."""
-        from .workbook import cell_address
         return cell_address(self.sheet_rows[i], self.first_col + self.headers.index(header))
 
 

@@ -26,6 +26,7 @@ from html import unescape
 from typing import NamedTuple
 
 from ..errors import FileProblem
+from ..values import format_number_vi
 
 try:        # Intel ISA-L inflates deflate twice as fast as zlib: same format, same limits
     from isal.isal_zlib import decompress as _inflate, decompressobj as _inflater, error as _InflateError
@@ -89,12 +90,9 @@ def _zip64_sizes(extra: bytes, csize: int, usize: int, offset: int) -> tuple[int
     return csize, usize, offset
 
 
-def _mib(n: int) -> str:
-    return f"{n / MiB:,.0f} MB".replace(",", ".")
-
-
-def _count(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
+def mib_text(n: int, decimals: int = 0) -> str:
+    """A size as people read it: "20 MB", "1,5 MB"."""
+    return f"{format_number_vi(n / MiB, decimals)} MB"
 
 
 @dataclass
@@ -183,7 +181,7 @@ class _Inspector:
     # --- the zip's table of contents --------------------------------------------------------------
     def run(self) -> Package:
         if len(self.data) > MAX_FILE_BYTES:
-            raise _over(f"tệp {_mib(len(self.data))}", _mib(MAX_FILE_BYTES))
+            raise _over(f"tệp {mib_text(len(self.data))}", mib_text(MAX_FILE_BYTES))
         self.members = self._directory()
         if "xl/workbook.xml" not in self.members:
             raise self._not_xlsx()
@@ -206,9 +204,9 @@ class _Inspector:
                 raise _corrupt("mục lục ZIP64 không hợp lệ")
             entries, size, start = struct.unpack_from("<QQQ", d, rec + 32)
         if entries > MAX_MEMBERS:
-            raise _over(f"{_count(entries)} phần trong tệp nén", f"{_count(MAX_MEMBERS)} phần")
+            raise _over(f"{format_number_vi(entries)} phần trong tệp nén", f"{format_number_vi(MAX_MEMBERS)} phần")
         if size > MAX_DIRECTORY_BYTES:
-            raise _over(f"mục lục tệp nén {_mib(size)}", _mib(MAX_DIRECTORY_BYTES))
+            raise _over(f"mục lục tệp nén {mib_text(size)}", mib_text(MAX_DIRECTORY_BYTES))
         if start + size > at:
             raise _corrupt("mục lục của tệp nén không hợp lệ")
         members: dict[str, _Member] = {}
@@ -287,8 +285,8 @@ class _Inspector:
             raise _corrupt(f"phần '{name}' dùng kiểu nén {info.method} không được hỗ trợ")
         if len(out) > room:
             if room < MAX_PART_BYTES:
-                raise _over("tổng các phần cần đọc khi giải nén", _mib(MAX_PARTS_BYTES))
-            raise _over(f"phần '{name}' khi giải nén lớn hơn {_mib(MAX_PART_BYTES)}", _mib(MAX_PART_BYTES))
+                raise _over("tổng các phần cần đọc khi giải nén", mib_text(MAX_PARTS_BYTES))
+            raise _over(f"phần '{name}' khi giải nén lớn hơn {mib_text(MAX_PART_BYTES)}", mib_text(MAX_PART_BYTES))
         crc = zlib.crc32(out)
         if crc != info.crc:                          # calamine does not check it on stored parts
             raise _corrupt(f"phần '{name}' sai mã kiểm tra (CRC)")
@@ -313,7 +311,7 @@ class _Inspector:
         rels = _relationships(self.part("xl/_rels/workbook.xml.rels"), "xl/")
         sheets = _sheets(self.part("xl/workbook.xml"))
         if len(sheets) > MAX_SHEETS:
-            raise _over(f"{_count(len(sheets))} trang tính", f"{_count(MAX_SHEETS)} trang")
+            raise _over(f"{format_number_vi(len(sheets))} trang tính", f"{format_number_vi(MAX_SHEETS)} trang")
         by_type: dict[str, list[str]] = {}
         for _rid, (typ, target) in rels.items():
             by_type.setdefault(typ, []).append(target)
@@ -354,7 +352,7 @@ class _Inspector:
                     keep[target] = self.parts[target]
         for name, info in self.members.items():            # never inflated: only their declared size
             if name not in keep and info.size > MAX_PART_BYTES:
-                raise _over(f"phần '{name}' khai báo {_mib(info.size)} khi giải nén", _mib(MAX_PART_BYTES))
+                raise _over(f"phần '{name}' khai báo {mib_text(info.size)} khi giải nén", mib_text(MAX_PART_BYTES))
         pkg.data = _stored_zip(keep, self.crcs)
         self.parts.clear()
         return pkg
@@ -374,8 +372,8 @@ class _Inspector:
             name, ref = head
             (r1, c1), (r2, c2) = _range(ref, f"bảng '{name}'")
             if (r2 - r1 + 1) * (c2 - c1 + 1) > MAX_SHEET_CELLS:
-                raise _over(f"bảng '{name}' phủ vùng {ref} ({_count((r2 - r1 + 1) * (c2 - c1 + 1))} ô)",
-                            f"{_count(MAX_SHEET_CELLS)} ô")
+                raise _over(f"bảng '{name}' phủ vùng {ref} ({format_number_vi((r2 - r1 + 1) * (c2 - c1 + 1))} ô)",
+                            f"{format_number_vi(MAX_SHEET_CELLS)} ô")
             out.append((TableInfo(name, sheet_name, r1, c1, r2, c2), target))
         return out
 
@@ -527,7 +525,7 @@ def _shared_count(xml: bytes) -> None:
     m = _SST.search(xml)
     v = _attr(m.group(1), b"uniqueCount") if m else None
     if v is not None and v.strip().isdigit() and int(v) > MAX_SHARED_STRINGS:
-        raise _over(f"bảng chữ dùng chung khai báo {_count(int(v))} mục", f"{_count(MAX_SHARED_STRINGS)} mục")
+        raise _over(f"bảng chữ dùng chung khai báo {format_number_vi(int(v))} mục", f"{format_number_vi(MAX_SHARED_STRINGS)} mục")
 
 
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
@@ -609,8 +607,8 @@ def _area(min_row: int, max_row: int, min_col: int, max_col: int, what: str) -> 
                                        "sửa hoặc bị hỏng; hãy nhập lại vào biểu mẫu gốc.")
     area = (max_row - min_row + 1) * (max_col - min_col + 1)
     if area > MAX_SHEET_CELLS:
-        raise _over(f"{what} dùng vùng {_count(max_row - min_row + 1)} dòng × {_count(max_col - min_col + 1)} cột "
-                    f"({_count(area)} ô)", f"{_count(MAX_SHEET_CELLS)} ô")
+        raise _over(f"{what} dùng vùng {format_number_vi(max_row - min_row + 1)} dòng × {format_number_vi(max_col - min_col + 1)} cột "
+                    f"({format_number_vi(area)} ô)", f"{format_number_vi(MAX_SHEET_CELLS)} ô")
     return max_row
 
 

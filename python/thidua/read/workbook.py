@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import FileProblem
-from ..values import fold, format_number_vi, nfc
-from .preflight import MAX_FILE_BYTES, Package, preflight
+from ..values import fold, nfc
+from .preflight import MAX_FILE_BYTES, Package, mib_text, preflight
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -86,8 +86,7 @@ def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
         raise FileProblem(f"Không tìm thấy tệp '{path}'. Kiểm tra lại đường dẫn.",
                           code="not_found", path=str(path)) from None
     except IsADirectoryError:
-        raise FileProblem(f"'{path}' là thư mục, không phải tệp Excel.",
-                          code="not_found", path=str(path)) from None
+        raise _folder(path) from None
     except PermissionError:
         raise FileProblem(
             f"Không mở được '{name}': tệp đang bị khóa (có thể đang mở trong Excel hoặc không có "
@@ -95,13 +94,12 @@ def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     except OSError as exc:
         if os.path.islink(path):
             raise not_regular(path) from None
-        raise FileProblem(f"Không đọc được '{name}': {exc.strerror or exc}. Hãy sao chép tệp "
-                          "vào máy rồi thử lại.", code="locked", path=str(path)) from None
+        raise _unreadable(path, exc) from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             if stat.S_ISDIR(st.st_mode):
-                raise FileProblem(f"'{path}' là thư mục, không phải tệp Excel.", code="not_found", path=str(path))
+                raise _folder(path)
             raise not_regular(path)
         if st.st_size > limit:
             raise too_big(path, st.st_size, limit)
@@ -111,10 +109,18 @@ def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
             raise too_big(path, len(data), limit)
         return data
     except OSError as exc:
-        raise FileProblem(f"Không đọc được '{name}': {exc.strerror or exc}. Hãy sao chép tệp "
-                          "vào máy rồi thử lại.", code="locked", path=str(path)) from None
+        raise _unreadable(path, exc) from None
     finally:
         os.close(fd)
+
+
+def _folder(path: Path) -> FileProblem:
+    return FileProblem(f"'{path}' là thư mục, không phải tệp Excel.", code="not_found", path=str(path))
+
+
+def _unreadable(path: Path, exc: OSError) -> FileProblem:
+    return FileProblem(f"Không đọc được '{path.name}': {exc.strerror or exc}. Hãy sao chép tệp vào máy rồi thử "
+                       "lại.", code="locked", path=str(path))
 
 
 def not_regular(path: Path) -> FileProblem:
@@ -124,10 +130,9 @@ def not_regular(path: Path) -> FileProblem:
 
 
 def too_big(path: Path, size: int, limit: int) -> FileProblem:
-    def mb(n: int) -> str:
-        return f"{format_number_vi(n / 1024 / 1024, 1)} MB"
-    return FileProblem(f"'{path.name}' nặng {mb(size)}, vượt giới hạn an toàn nên không đọc (giới hạn {mb(limit)}; "
-                       "biểu mẫu thật chỉ vài chục KB). Hãy xóa ảnh, trang hoặc dòng thừa rồi lưu và gửi lại.",
+    return FileProblem(f"'{path.name}' nặng {mib_text(size, 1)}, vượt giới hạn an toàn nên không đọc (giới hạn "
+                       f"{mib_text(limit, 1)}; biểu mẫu thật chỉ vài chục KB). Hãy xóa ảnh, trang hoặc dòng thừa "
+                       "rồi lưu và gửi lại.",
                        code="over_limit", path=str(path))
 
 
