@@ -51,7 +51,7 @@ class Severity(str, Enum):
     @property
     def meaning(self) -> str:
         return {"lỗi": "phải sửa trước khi gửi",
-                "cảnh báo": "cần xem lại; nếu số liệu đúng thì giữ nguyên và giải thích ở cột Ghi chú hoặc "
+                "cảnh báo": "cần xem lại, nếu số liệu đúng thì giữ nguyên và giải thích ở cột Ghi chú hoặc "
                             "Diễn giải",
                 "thông tin": "để biết, không phải sửa"}[self.value]
 
@@ -235,6 +235,11 @@ def markdown_table() -> str:
     for r in _RULES:
         rows.append(f"| {r.name} | `{r.code}` | {r.severity} | {r.source} | {r.fix} |")
     return "\n".join(rows)
+
+
+def severity_legend() -> str:
+    """What each severity asks of the unit, in one sentence (the findings workbook's note)."""
+    return "; ".join(f"{s} — {s.meaning}" for s in SEVERITIES) + "."
 
 
 def severity_lines() -> list[str]:

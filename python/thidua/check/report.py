@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .. import contract as C
-from ..catalogue import Severity, rule
+from ..catalogue import Severity, rule, severity_legend
 from ..errors import FileProblem, ThiduaError
 from ..read.form import FormData, form_with_rules
 from ..values import format_number_vi
@@ -99,7 +99,6 @@ def check_files(paths, plan=None, previous: dict[str, FormData] | None = None, p
 
 
 def form_meta(wb):
-    from .. import contract as C
     return wb.table(C.META_TABLE)
 
 
@@ -107,7 +106,6 @@ def _meta_cell(meta_table) -> tuple:
     """(sheet, cell) of the embedded plan in the meta table, to locate a finding about it."""
     if meta_table is None:
         return ()
-    from .. import contract as C
     from ..plan.embed import META_PREFIX
     k = meta_table.column(C.KEY)
     v = meta_table.column(C.VALUE)
@@ -215,8 +213,7 @@ def write_findings_workbook(results: list[FileCheck], path, plan=None, when: dat
     head = [("title", "KẾT QUẢ KIỂM TRA BIỂU MẪU THI ĐUA"),
             ("subtitle", f"{rules}; {', '.join(names) or 'không rõ đợt'}. Lập lúc {when:%d/%m/%Y %H:%M}."),
             ("text", totals_line(results)),
-            ("note", "Mức độ: lỗi — phải sửa trước khi gửi; cảnh báo — cần xem lại, nếu đúng thì ghi lý do; "
-                     "thông tin — để biết. Danh sách xếp lỗi trước, rồi theo tệp, trang, ô.")]
+            ("note", f"Mức độ: {severity_legend()} Danh sách xếp lỗi trước, rồi theo tệp, trang, ô.")]
     rows = sorted(((r, f) for r in results for f in r.findings),
                   key=lambda rf: (sort_key(rf[1])[0], rf[0].path.name.casefold(), *sort_key(rf[1])[1:]))
     ws = b.sheet("Kết quả kiểm tra")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..check.findings import HEADERS_VI, SEVERITIES, Finding, has_errors, summary_text
+from ..catalogue import severity_lines
 from ..check.report import _field_text
 from ..errors import ThiduaError
 from .. import contract as C
@@ -78,7 +79,7 @@ def validate(book, plan=None) -> list[Finding]:
     noted = _mark(book, findings)
     _write_results(book, findings, noted)
     head = "Không phát hiện lỗi." if not findings else f"Kết quả kiểm tra: {summary_text(findings)}."
-    tail = (" Ô màu đỏ là lỗi phải sửa, màu vàng cần xem lại, màu xanh để biết; rê chuột vào ô để xem ghi chú. "
+    tail = (f" {' '.join(severity_lines())} Rê chuột vào ô để xem ghi chú. "
             f"Danh sách ở trang '{RESULT_SHEET}'.") if findings else ""
     if has_errors(findings):
         tail += " Hãy sửa các lỗi rồi bấm Kiểm tra lại trước khi gửi."
