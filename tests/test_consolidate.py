@@ -307,14 +307,15 @@ def _set_text(path, **info):
 
 
 def test_text_from_forms_and_plan_stays_text(plan, issued, tmp_path):
-    src = _units(plan, issued)[0]
-    code = src.name.split("_")[1]
-    folder = tmp_path / "in"
-    _set_text(fill(plan, src, folder / src.name), nguoi_bao_cao="=1+1", chuc_vu="=HYPERLINK(\"x\")")
+    from thidua.forms.write import form_filename, write_form
     from thidua.read.form import read_form
-    assert read_form(folder / src.name, plan).info["nguoi_bao_cao"].raw == "=1+1"      # text in the source
+    code = _units(plan, issued)[0].name.split("_")[1]
     units = tuple(dataclasses.replace(u, name="=1+1") if u.code == code else u for u in plan.units)
-    odd = dataclasses.replace(plan, units=units)
+    odd = dataclasses.replace(plan, units=units)          # a unit named like a formula, issued so
+    src = write_form(odd, odd.unit(code), odd.period(PERIOD), tmp_path / "issued" / form_filename(odd.unit(code), odd.period(PERIOD)))
+    folder = tmp_path / "in"
+    _set_text(fill(odd, src, folder / src.name), nguoi_bao_cao="=1+1", chuc_vu="=HYPERLINK(\"x\")")
+    assert read_form(folder / src.name, odd).info["nguoi_bao_cao"].raw == "=1+1"      # text in the source
     out = tmp_path / "out.xlsx"
     run([folder], odd, PERIOD, out, ["C01"])
     ws, cols, rows = table_cells(out, "tblUnitInputs")

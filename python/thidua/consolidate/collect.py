@@ -23,6 +23,7 @@ from ..plan.model import Period, Plan
 from ..plan.semantics import target_verdict
 from ..read.form import EXTENDED_LISTS, blank_form_message, list_rows, unit_entered_nothing
 from ..read.workbook import Workbook, open_workbook, read_bytes
+from ..register import digest
 from ..values import cell_text, parse_date, parse_value
 from . import contract as K
 from .records import (BLANK, DUPLICATE, EXCEL_SUFFIXES, FLAG_TEXT, INCLUDED, NOT_A_FORM, OUT_OF_SCOPE,
@@ -34,7 +35,8 @@ CORE_TABLES = (C.META_TABLE, C.UNIT_TABLE, C.INDICATOR_TABLE, C.SCORE_TABLE,
                C.REGISTRATION_TABLE, C.MEMBER_TABLE)          # registrations: award proposals
 LIST_TABLES = tuple(getattr(C, name) for name in (
     "INITIATIVE_TABLE", "REGISTRATION_TABLE", "PLEDGE_TABLE", "MEMBER_TABLE") if hasattr(C, name))
-OWN_TABLES = ("tblPlanInfo", K.META_TABLE, K.INPUTS_TABLE, K.INVENTORY_TABLE, K.MEMBERS_TABLE)
+OWN_TABLES = ("tblPlanInfo", K.META_TABLE, K.INPUTS_TABLE, K.INVENTORY_TABLE, K.MEMBERS_TABLE, *K.RECORD_TABLES)
+FORM_MARKS = (C.META_TABLE, C.INDICATOR_TABLE, C.SCORE_TABLE)     # a workbook holding one of these is a form
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class Scope:
     check: bool = False                # run the check engine to count each form's findings (slower);
                                        # otherwise the counts are the reader's own (unreadable cells…)
     today: date = field(default_factory=date.today)    # report dates after it (and a margin) are not true
+    register: object = None            # register.Register at hand (None: authenticity not verified)
 
     @property
     def below(self) -> tuple[str, ...]:
@@ -127,6 +130,13 @@ def _inspect(path: Path, scope: Scope) -> Outcome:
     except FileProblem as exc:
         return Outcome(_problem(entry, exc, path))
     if wb.table(K.META_TABLE) is not None:
+        if any(wb.table(name) is not None for name in FORM_MARKS):
+            entry.kind, entry.status, entry.code = "form", REJECTED, "mixed_workbook"
+            entry.reason = ("Tệp vừa có các bảng của biểu mẫu đơn vị vừa có bảng thông tin của bảng tổng hợp "
+                            f"({K.META_TABLE}): biểu mẫu đã bị chép thêm bảng ngoài mẫu. Biểu mẫu của đơn vị không "
+                            "bao giờ được đọc như bảng tổng hợp; không dùng tệp này, hãy đề nghị đơn vị gửi lại "
+                            "biểu mẫu gốc.")
+            return Outcome(entry)
         return _consolidation(wb, entry, scope)
     return _form(wb, entry, scope)
 
@@ -165,6 +175,8 @@ def _form(wb: Workbook, entry: FileEntry, scope: Scope) -> Outcome:
                                        "nào nên không dùng; hãy đề nghị đơn vị gửi lại biểu mẫu gốc.")
     if refusal is None:
         refusal = admit(form.unit_code, scope, clusters=False)     # clusters: decided per output (core)
+    if refusal is None:
+        refusal = authenticate(form, scope, entry)
     if refusal is not None:
         entry.status = REJECTED
         entry.code, entry.reason = refusal
@@ -181,6 +193,8 @@ def _form(wb: Workbook, entry: FileEntry, scope: Scope) -> Outcome:
         found = form.problems                          # what reading already found: unreadable cells…
     record.errors = sum(f.severity == Severity.ERROR for f in found)
     record.warnings = sum(f.severity == Severity.WARNING for f in found)
+    if scope.check:
+        record.findings = tuple((str(f.severity), f.sheet or "", f.cell or "", f.message) for f in found)
     entry.status = INCLUDED
     return Outcome(entry, [(record, evaluate(record, plan, scope.period, scope.today))])
 
@@ -211,6 +225,23 @@ def admit(unit_code: str, scope: Scope, clusters: bool = True) -> tuple[str, str
     return None
 
 
+def authenticate(form, scope: Scope, entry: FileEntry) -> tuple[str, str] | None:
+    """The form's token against the register at hand: None (accepted, or nothing to check
+    against: entry.authentic says which) or (code, reason)."""
+    reg = scope.register
+    unit = scope.plan.unit_by_code[form.unit_code]
+    if reg is None or not reg.covers(unit.cluster):
+        entry.authentic = "unverified"
+        return None
+    why = reg.form_problem(form.unit_code, unit.cluster, form.period_code, getattr(form, "token", ""))
+    if why is None:
+        entry.authentic = "verified"
+        return None
+    entry.authentic = "refused"
+    return ("not_authentic", f"Không xác thực được biểu mẫu: {why}. Không dùng; nếu đơn vị gửi nhầm tệp, hãy đề nghị "
+                             "gửi lại đúng biểu mẫu cấp ngành đã phát cho đơn vị.")
+
+
 def record_from_form(form, plan: Plan, entry: FileEntry, wb: Workbook) -> UnitRecord:
     """The raw contents of the cells a person fills, as read (see contract.raw_value)."""
     known = plan.field_by_code
@@ -220,8 +251,9 @@ def record_from_form(form, plan: Plan, entry: FileEntry, wb: Workbook) -> UnitRe
     info = {code: v for code in C.UNIT_INPUT_CODES
             if code in form.info and (v := K.raw_value(form.info[code].raw)) is not None}
     self_scores = {c: v for c, s in form.scores.items() if (v := K.raw_value(s.self_score.raw)) is not None}
-    upper = {c: v for c, s in form.scores.items() if (v := K.raw_value(s.upper_score.raw)) is not None}
     flags = tuple(dict.fromkeys(p.code for p in form.problems if p.code in FLAG_TEXT))
+    if any(K.raw_value(s.upper_score.raw) is not None for s in form.scores.values()):
+        flags = (*flags, "upper_by_unit")          # never used: the upper levels score in their record
     from ..check.awards import registered
     members = wb.table(C.MEMBER_TABLE)         # raw rows, typed later like every other raw input
     member_rows = ()
@@ -234,18 +266,21 @@ def record_from_form(form, plan: Plan, entry: FileEntry, wb: Workbook) -> UnitRe
     regs = wb.table(C.REGISTRATION_TABLE)
     reg_rows = regs.records() if regs else []
     collective = tuple(str(reg_rows[i][C.CODE]).strip() for i in registered(reg_rows))
+    token = getattr(form, "token", "")
     return UnitRecord(form.unit_code, form.period_code, entry.name, entry.sha256 or "", entry.size or 0,
                       entry.mtime or "", form.template_version, form.plan_id, form.plan_version,
-                      form.plan_fingerprint, info, values, self_scores, upper, flags,
-                      members=member_rows, collective=collective)
+                      form.plan_fingerprint, info, values, self_scores, flags,
+                      members=member_rows, collective=collective, token_sha256=digest(token) if token else "")
 
 
 # --- recomputation ----------------------------------------------------------------------------
-def evaluate(record: UnitRecord, plan: Plan, period: Period | None = None, today: date | None = None) -> Evaluation:
+def evaluate(record: UnitRecord, plan: Plan, period: Period | None = None, today: date | None = None,
+             upper: dict | None = None) -> Evaluation:
     """Everything the plan derives from one unit's raw inputs: the same parsing as the form
     reader, the form's formulas (forms.layout), target verdicts (plan.semantics), points and
     rating (score.engine), whether the report date can be true (plan.calendar). The record's
-    origin (form or consolidation workbook) does not matter."""
+    origin (form or consolidation workbook) does not matter. `upper`: the upper levels' marks
+    (criterion -> points, consolidate.review), never anything the unit typed."""
     from ..score.engine import score_values
     unit = plan.unit_by_code[record.unit]
     kind = unit.kind
@@ -260,13 +295,13 @@ def evaluate(record: UnitRecord, plan: Plan, period: Period | None = None, today
     verdicts = {t.code: target_verdict(t.comparator, values.get(t.field), t.value, t.stretch)
                 for t in plan.unit_targets_for(kind)}
     own = _numbers(record.self_scores)
-    upper = _numbers(record.upper_scores)
-    s = score_values(plan, kind, entered, own, upper, unit, record.unit)
+    s = score_values(plan, kind, entered, own, upper or {}, unit, record.unit)
     day = parse_date(record.info.get("ngay_bao_cao"))
     report_date = day.value if day.ok else None
     return Evaluation(kind, unit.cluster, report_date, values, verdicts, s.total, s.max_total,
                       tuple((g.code, g.score, g.max_points) for g in s.groups), s.self_total, s.eligible,
-                      s.rating, s.rating_name, s.reason, report_date_problem(report_date, plan, period, today))
+                      s.rating, s.rating_name, s.reason, report_date_problem(report_date, plan, period, today),
+                      tuple((c.code, c.computed, c.self_score, c.upper_score, c.final) for c in s.criteria))
 
 
 def _numbers(raws: dict) -> dict:
@@ -280,6 +315,8 @@ def _numbers(raws: dict) -> dict:
 
 # --- a consolidation workbook as input ----------------------------------------------------------
 def _consolidation(wb: Workbook, entry: FileEntry, scope: Scope) -> Outcome:
+    from .review import CLUSTER, INDUSTRY, read_level
+    from .seal import DIGEST, check_seal
     plan = scope.plan
     entry.kind = "consolidation"
     meta_t = wb.table(K.META_TABLE)
@@ -294,6 +331,9 @@ def _consolidation(wb: Workbook, entry: FileEntry, scope: Scope) -> Outcome:
 
     def refuse(code: str, reason: str) -> Outcome:
         entry.status, entry.code, entry.reason = REJECTED, code, reason
+        outcome.units.clear()
+        outcome.carried.clear()
+        outcome.record = {}
         return outcome
 
     if meta.get("format") != K.FORMAT or meta.get("format_version") not in K.SUPPORTED_FORMAT_VERSIONS:
@@ -309,39 +349,77 @@ def _consolidation(wb: Workbook, entry: FileEntry, scope: Scope) -> Outcome:
     if table is None or any(table.column(h) is None for h in ("Mã đơn vị", "Mã đợt", "Tệp nguồn")):
         return refuse("incomplete_form", f"Bảng tổng hợp '{entry.name}' thiếu bảng số liệu gốc (trang 'Dữ liệu gốc') "
                                          "(có thể đã bị xóa hoặc đổi tên); không tính lại được nên không dùng.")
+    level = INDUSTRY if meta.get("scope") == "industry" else CLUSTER
+    known = {c.code for c in plan.clusters}
+    clusters = tuple(c for c in meta.get("clusters", "").split())
+    if level == CLUSTER and (not clusters or any(c not in known for c in clusters)):
+        return refuse("not_authentic", f"Bảng tổng hợp ghi phạm vi cụm '{meta.get('clusters', '')}', không phải cụm của "
+                                       "kế hoạch; không dùng.")
     plan_changed = meta.get("plan_fingerprint") != plan.fingerprint
     headers = [str(h) for h in table.headers]
+    members_t = wb.table(K.MEMBERS_TABLE)
+    members = K.members_by_submission(members_t) if members_t is not None else {}
+    # the seal: over the meta and every sealed row's digest, as stored
+    digests = [cell_text(r[j]) for r in table.rows] if (j := table.column(DIGEST)) is not None else []
+    for name in K.RECORD_TABLES:
+        t = wb.table(name)
+        if t is not None and (j := t.column(DIGEST)) is not None:
+            digests += [cell_text(r[j]) for r in t.rows]
+    sealed, seal_why = check_seal(scope.register, level, clusters if level == CLUSTER else ("",), scope.period.code,
+                             meta, digests)
+    if sealed is False:
+        entry.authentic = "refused"
+        return refuse("not_authentic", f"Không xác thực được bảng tổng hợp: {seal_why}. Không dùng; hãy đề nghị "
+                                       f"{'cụm' if level == CLUSTER else 'cấp ngành'} gửi lại bảng do chương trình lập.")
+    entry.authentic = "verified" if sealed else "unverified"
+
+    def speaks_for(unit_code: str) -> str | None:
+        u = plan.unit_by_code.get(unit_code)
+        if level == CLUSTER and u is not None and u.cluster not in clusters:
+            return (f"bảng tổng hợp của cụm {', '.join(clusters)} không được nói thay đơn vị {unit_code} của cụm "
+                    f"{u.cluster}; không dùng dòng này")
+        return None
+    speaks_for.clusters = clusters
     via_here = entry.name
     n_in = n_out = 0
     for row in table.rows:
         rec = K.record_from_row(headers, row)
         if not rec.unit:
             continue
+        rec.members = tuple(members.get((rec.unit, rec.sha256), ()))
+        cells = dict(zip(headers, row))
+        rec.digest_ok = K.input_digest(cells, list(rec.members)) == cell_text(cells.get(DIGEST))
         rec.via = via_here + (f" ← {rec.via}" if rec.via else "")
         if plan_changed and "consolidation_plan_changed" not in rec.flags:
             rec.flags = (*rec.flags, "consolidation_plan_changed")
         refusal = ("other_period", _other_period(rec.period, scope)) if rec.period != scope.period.code \
             else admit(rec.unit, scope, clusters=False)
+        if refusal is None and (why := speaks_for(rec.unit)):
+            refusal = ("not_authentic", why[0].upper() + why[1:] + ".")
+        if refusal is None and not rec.digest_ok:
+            refusal = ("edited_row", "Dòng số liệu của đơn vị trong bảng tổng hợp đã bị sửa sau khi lập (mã kiểm tra "
+                                     "không khớp nội dung): không dùng.")
+            outcome.edited.append(rec)
+        if refusal is None and (why := _row_token_problem(rec, scope)):
+            refusal = ("not_authentic", why)
         if refusal is not None:
             outcome.carried.append(FileEntry(
                 rec.file, "", rec.sha256 or None, rec.size or None, rec.mtime or None, "form",
                 REJECTED, refusal[0], refusal[1],
                 rec.unit, rec.period, rec.template_version, f"{rec.plan_id}, phiên bản {rec.plan_version}",
-                via=rec.via))
+                via=rec.via, authentic="refused" if refusal[0] == "not_authentic" else ""))
             n_out += 1
             continue
         outcome.units.append((rec, evaluate(rec, plan, scope.period, scope.today)))
         n_in += 1
-    members_t = wb.table(K.MEMBERS_TABLE)
-    if members_t is not None:
-        members = K.members_by_submission(members_t)
-        for rec, _ in outcome.units:
-            rec.members = tuple(members.get((rec.unit, rec.sha256), ()))
     inv = wb.table(K.INVENTORY_TABLE)
     if inv is not None:
         outcome.carried.extend(_carried_inventory(inv, via_here))
+    outcome.record = {"level": level, "clusters": clusters,
+                      "sealed": read_level(wb, level, plan, trust_edits=False, units_allowed=speaks_for, source=entry.name),
+                      "entered": read_level(wb, level, plan, trust_edits=True, units_allowed=speaks_for, source=entry.name)}
     entry.status = INCLUDED
-    scope_text = meta.get("clusters", "") if meta.get("scope") == "cluster" else "toàn ngành"
+    scope_text = meta.get("clusters", "") if level == CLUSTER else "toàn ngành"
     created = meta.get("created_at", "")
     if len(created) >= 16:
         created = f"{created[8:10]}/{created[5:7]}/{created[0:4]} {created[11:16]}"
@@ -349,8 +427,25 @@ def _consolidation(wb: Workbook, entry: FileEntry, scope: Scope) -> Outcome:
                     "được tính lại từ số liệu gốc"
                     + (f", {n_out} không dùng được (xem các dòng 'qua bảng tổng hợp')" if n_out else "")
                     + ("; lập theo phiên bản khác của kế hoạch, đã tính lại theo kế hoạch hiện hành" if plan_changed else "")
+                    + (f"; {seal_why}" if sealed is None else "")
                     + ".")
     return outcome
+
+
+def _row_token_problem(rec: UnitRecord, scope: Scope) -> str | None:
+    """A carried row's form token digest must be one issued to that unit for that period."""
+    reg = scope.register
+    unit = scope.plan.unit_by_code.get(rec.unit)
+    if reg is None or unit is None or not reg.covers(unit.cluster):
+        return None
+    for f in reg.forms:
+        if f.token_sha256 == rec.token_sha256 and rec.token_sha256:
+            if f.unit == rec.unit and f.period == rec.period:
+                return None
+            return (f"Dòng của {rec.unit} mang mã xác thực của biểu mẫu đã phát cho {f.unit} ({f.period}): không "
+                    "dùng.")
+    return (f"Dòng của {rec.unit} không mang mã xác thực của biểu mẫu nào cấp ngành đã phát cho đơn vị này: không "
+            "dùng.")
 
 
 def _carried_inventory(t, via: str) -> list[FileEntry]:

@@ -10,19 +10,25 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..values import cell_text
+from ..values import cell_text, fold
 from .records import UnitRecord
+from .seal import DIGEST, row_digest
 
 META_TABLE = "tblConsolidationMeta"
 INPUTS_TABLE = "tblUnitInputs"
 INVENTORY_TABLE = "tblInventory"
 MEMBERS_TABLE = "tblMemberInputs"       # every unit's member-table rows, raw (award proposals)
+# The level's record (consolidate.review): editable by the level that owns the workbook.
+SCORE_REVIEW_TABLE = "tblScoreReview"   # unit × criterion: self, from data, cluster's and industry's marks
+UNIT_REVIEW_TABLE = "tblUnitReview"     # unit: review state, reason, who, when, per level
+MEETING_TABLE = "tblClusterMeeting"     # cluster: the meeting (cluster) and the approval (industry)
+RECORD_TABLES = (SCORE_REVIEW_TABLE, UNIT_REVIEW_TABLE, MEETING_TABLE)
 MEMBER_KEY = ("Mã đơn vị", "SHA-256")   # which submission a member row belongs to
 FORMAT = "thidua-tong-hop"
 FORMAT_VERSION = "1"
 SUPPORTED_FORMAT_VERSIONS = frozenset({"1"})
 META_KEYS = ("format", "format_version", "plan_id", "plan_version", "plan_fingerprint", "period_code",
-             "scope", "clusters", "tool_version", "created_at", "units", "findings")
+             "scope", "clusters", "tool_version", "created_at", "units", "findings", "seal")
 KEY, VALUE = "Khóa", "Giá trị"
 
 # tblInventory: (header, FileEntry attribute). Read back by a roll-up (files a cluster workbook
@@ -44,12 +50,13 @@ FIXED = (
     ("Mã kế hoạch", "plan_id"), ("Phiên bản kế hoạch", "plan_version"),
     ("Dấu vân tay kế hoạch", "plan_fingerprint"), ("Ghi nhận", "flags"),
     ("Số lỗi (kiểm tra)", "errors"), ("Số cảnh báo (kiểm tra)", "warnings"), ("Qua bảng tổng hợp", "via"),
-    ("Danh hiệu tập thể đăng ký", "collective"),
+    ("Danh hiệu tập thể đăng ký", "collective"), ("Mã xác thực biểu mẫu (băm)", "token_sha256"),
 )
 FIXED_HEADERS = tuple(h for h, _ in FIXED)
-# Prefixes of the raw columns: reporter info, field entries, self scores, upper-level scores.
-INFO, VALUE_COL, SELF, UPPER = "TT:", "SL:", "TC:", "CT:"
-PREFIX_ATTR = {INFO: "info", VALUE_COL: "values", SELF: "self_scores", UPPER: "upper_scores"}
+# Prefixes of the raw columns: reporter info, field entries, self scores. What a unit typed in its
+# form's "Cấp trên chấm" column is never carried (the upper levels' marks live in their record).
+INFO, VALUE_COL, SELF = "TT:", "SL:", "TC:"
+PREFIX_ATTR = {INFO: "info", VALUE_COL: "values", SELF: "self_scores"}
 
 
 def raw_columns(plan) -> list[tuple[str, str]]:
@@ -57,14 +64,24 @@ def raw_columns(plan) -> list[tuple[str, str]]:
     from .. import contract as C
     cols = [(INFO + code, label) for code, label, is_input, _ in C.UNIT_ROWS if is_input]
     cols += [(VALUE_COL + f.code, f.label) for f in plan.fields if not f.is_derived]
-    for c in plan.criteria:
-        cols.append((SELF + c.code, f"{c.code} — tự chấm"))
-        cols.append((UPPER + c.code, f"{c.code} — cấp trên chấm"))
+    cols += [(SELF + c.code, f"{c.code} — tự chấm") for c in plan.criteria]
     return cols
 
 
+def sealed_headers(headers) -> list[str]:
+    """The columns of tblUnitInputs a row's digest covers: all but the display-only ones."""
+    display = {h for h, attr in FIXED if attr is None}
+    return [h for h in headers if h not in display and h != DIGEST]
+
+
+def input_digest(cells: dict, members: list[dict]) -> str:
+    """Digest of a submission's row in tblUnitInputs (as {header: value}) with its member rows."""
+    return row_digest({fold(h): cells.get(h) for h in sealed_headers(cells)},
+                      [{fold(h): m.get(h) for h in m} for m in members])
+
+
 def record_row(rec: UnitRecord, display: dict[str, str], raw_headers: list[str]) -> list:
-    """A record as a table row: fixed columns then raw columns (None = empty cell)."""
+    """A record as a table row: fixed columns, raw columns, then the row's digest (None = empty)."""
     row = []
     for header, attr in FIXED:
         if attr is None:
@@ -77,6 +94,10 @@ def record_row(rec: UnitRecord, display: dict[str, str], raw_headers: list[str])
     for h in raw_headers:
         prefix, code = h[:3], h[3:]
         row.append(getattr(rec, PREFIX_ATTR[prefix]).get(code))
+    cells = dict(zip([*FIXED_HEADERS, *raw_headers], row))
+    from .. import contract as C
+    members = [{h: raw_value(m.get(h)) for h in C.MEMBER_COLUMNS} for m in rec.members]
+    row.append(input_digest(cells, members))
     return row
 
 
@@ -107,6 +128,7 @@ def record_from_row(headers: list[str], row: list) -> UnitRecord:
         flags=tuple(text("Ghi nhận").split()), errors=number("Số lỗi (kiểm tra)"),
         warnings=number("Số cảnh báo (kiểm tra)"), via=text("Qua bảng tổng hợp"),
         collective=tuple(text("Danh hiệu tập thể đăng ký").split()),
+        token_sha256=text("Mã xác thực biểu mẫu (băm)"),
         status=text("Trạng thái") or "included", **parts)
 
 

@@ -17,9 +17,12 @@ from . import awards as AW
 from . import completeness as CP
 from . import industry as IN
 from . import inventory as INV
+from . import levels as LV
 from . import ranking as RK
+from . import review as RV
 from .collect import Scope, admit, inspect_all
-from .records import OUT_OF_SCOPE, FileEntry, UnitRecord, UnitResult
+from .records import INCLUDED as RV_INCLUDED
+from .records import OUT_OF_SCOPE, REJECTED, FileEntry, UnitRecord, UnitResult
 
 
 @dataclass
@@ -41,6 +44,14 @@ class Consolidation:
     attainment: list[IN.ClusterAttainment]
     seconds: dict[str, float] = field(default_factory=dict)
     proposals: list = field(default_factory=list)   # awards.Proposal: every title registration judged
+    review: RV.Review = field(default_factory=RV.Review)   # the upper levels' record that counted
+    overrides: list = field(default_factory=list)   # review.Override: every upper-level mark applied
+    conflicts: list = field(default_factory=list)   # inventory.Conflict: copies of one unit that differ
+    register: object = None                          # register.Register used (None: not verified)
+
+    @property
+    def level(self) -> str:
+        return LV.own_level(self.scope)
 
     @property
     def expected(self) -> list[Unit]:
@@ -92,7 +103,7 @@ class Consolidation:
         }
 
 
-def make_scope(plan: Plan, period_code: str, clusters=None, check: bool = False) -> Scope:
+def make_scope(plan: Plan, period_code: str, clusters=None, check: bool = False, register=None) -> Scope:
     if period_code not in plan.period_by_code:
         codes = ", ".join(plan.period_by_code)
         raise ThiduaError(f"Không có đợt '{period_code}' trong kế hoạch. Các đợt: {codes}.")
@@ -102,8 +113,9 @@ def make_scope(plan: Plan, period_code: str, clusters=None, check: bool = False)
         unknown = [c for c in wanted if c not in known]
         if unknown:
             raise ThiduaError(f"Không có cụm {', '.join(unknown)} trong kế hoạch. Các cụm: {', '.join(known)}.")
-        return Scope(plan, plan.period(period_code), tuple(c for c in known if c in wanted), False, check)
-    return Scope(plan, plan.period(period_code), tuple(known), True, check)
+        return Scope(plan, plan.period(period_code), tuple(c for c in known if c in wanted), False, check,
+                     register=register)
+    return Scope(plan, plan.period(period_code), tuple(known), True, check, register=register)
 
 
 @dataclass
@@ -124,11 +136,12 @@ class Inputs:
 
 
 def read_inputs(inputs, plan: Plan, period_code: str, *, out=None, workers: int | None = None,
-                check: bool = False, progress=None) -> Inputs:
-    """Read every input path once (in worker processes). `progress(done, total)`: files read."""
+                check: bool = False, progress=None, register=None) -> Inputs:
+    """Read every input path once (in worker processes). `progress(done, total)`: files read.
+    `register`: the register of issued forms and keys (register.py) to verify what was sent."""
     from ..read.files import EXCLUDED, list_inputs
     t0 = time.perf_counter()
-    scope = make_scope(plan, period_code, None, check)
+    scope = make_scope(plan, period_code, None, check, register)
     if not inputs:
         raise ThiduaError("Chưa chỉ thư mục hoặc tệp nào để tổng hợp.")
     outs = [Path(o) for o in (out if isinstance(out, (list, tuple)) else [out]) if o]
@@ -140,23 +153,33 @@ def read_inputs(inputs, plan: Plan, period_code: str, *, out=None, workers: int 
 
 def consolidate(inputs, plan: Plan, period_code: str, clusters=None, *, out: str | Path | None = None,
                 workers: int | None = None, check: bool = False, read: Inputs | None = None,
-                progress=None) -> Consolidation:
+                progress=None, register=None) -> Consolidation:
     """Account for every file and recompute every unit with the plan, for the whole industry or
-    the clusters given. `read` reuses a reading of the same inputs (it is not modified)."""
-    scope = make_scope(plan, period_code, clusters, check)
+    the clusters given. `read` reuses a reading of the same inputs (it is not modified; its
+    register is used). An existing workbook at `out` of this same scope is this level's earlier
+    record: what was entered there (upper scores, states, the meeting) is kept."""
+    if read is not None:
+        register = read.scope.register
+    scope = make_scope(plan, period_code, clusters, check, register)
     if read is None:
-        read = read_inputs(inputs, plan, period_code, out=out, workers=workers, check=check, progress=progress)
+        read = read_inputs(inputs, plan, period_code, out=out, workers=workers, check=check, progress=progress,
+                           register=register)
         outcomes, entries = read.outcomes, list(read.entries)
     else:
         outcomes, entries = copy.deepcopy(read.outcomes), copy.deepcopy(read.entries)
+    earlier = _earlier_record(out, scope, entries, workers)
     t1 = time.perf_counter()
     candidates = INV.assemble(outcomes, entries)
     candidates = [c for c in candidates if _in_scope(c, entries, scope)]
-    winners = INV.resolve_duplicates(candidates, entries)
+    review = LV.gather(outcomes, scope, earlier)
+    winners, conflicts = INV.resolve_duplicates(candidates, entries, review.choice, plan)
+    _note_edited(outcomes, winners, entries, plan)
     records = [c.record for c in candidates]
     by_code = {c.record.unit: UnitResult(c.record, c.ev) for c in winners}
     expected = scope.expected
     results = {u.code: by_code[u.code] for u in expected if u.code in by_code}
+    overrides = LV.apply_marks(results, review, plan, scope.period, scope.today)
+    LV.set_states(results, review)
     for r in results.values():
         CP.timing(r, scope.period)
     moves = RK.apply_caps(plan, list(results.values()))
@@ -165,7 +188,10 @@ def consolidate(inputs, plan: Plan, period_code: str, clusters=None, *, out: str
     ranked, leaders = {}, {}
     for code in clusters_:
         members = [r for r in results.values() if r.ev.cluster == code]
-        ranked[code] = RK.rank_cluster(members)
+        ranked[code] = RK.rank_cluster([r for r in members if r.state != RV.NEEDS_MORE])
+        for r in members:
+            if r.state == RV.NEEDS_MORE:          # sent back: not ranked until it is verified
+                r.rank, r.rank_note = None, f"chưa xếp hạng: {LV.returned_text(r)}"
         leaders[code] = RK.leader(code, ranked[code], names)
     comp = CP.completeness(plan, scope.period, expected, results, clusters_)
     targets = IN.industry_targets(plan, scope.period, expected, results)
@@ -175,10 +201,68 @@ def consolidate(inputs, plan: Plan, period_code: str, clusters=None, *, out: str
     attain = IN.attainment_by_cluster(plan, scope.period, expected, results, clusters_)
     props = AW.proposals(plan, [AW.UnitEntry(code, members_of_record(plan, r.record), r.record.collective, r.rating)
                                 for code, r in results.items()])
+    props = LV.hold_back(props, results, review)
     t2 = time.perf_counter()
     return Consolidation(plan, scope.period, scope, datetime.now().replace(microsecond=0), entries, results,
                          records, comp, ranked, leaders, moves, targets, kinds, per_cluster, attain,
-                         {"read": read.seconds, "compute": t2 - t1}, props)
+                         {"read": read.seconds, "compute": t2 - t1}, props, review, overrides, conflicts, register)
+
+
+def _earlier_record(out, scope: Scope, entries: list[FileEntry], workers):
+    """This level's earlier workbook at the output path (the button and a re-run overwrite it):
+    read, contained like any input, for its record only; listed in the inventory."""
+    if out is None or isinstance(out, (list, tuple)) or not Path(out).is_file():
+        return None
+    from ..read.files import FILE, Found
+    from .collect import inspect_all
+    o = inspect_all([Found(Path(out), FILE)], scope, workers=0 if workers == 0 else 1)[0]
+    e = o.entry
+    own = o.record and o.record["level"] == LV.own_level(scope) and (
+        scope.industry or set(o.record["clusters"]) == set(scope.clusters))
+    for i, x in enumerate(entries):            # read_inputs listed it as the output it overwrites
+        if x.code == "own_output" and x.name == e.name and x.folder == e.folder:
+            del entries[i]
+            break
+    e.code = "earlier_record"
+    if own:
+        rec = o.record["entered"]
+        e.status = RV_INCLUDED
+        e.reason = (f"Bảng tổng hợp lần trước ở chính đường dẫn kết quả (sẽ được ghi đè): đã lấy lại phần cấp "
+                    f"{RV.LEVEL_LABELS[o.record['level']].lower()} đã nhập — {len(rec.marks)} ô chấm điểm, "
+                    f"{len(rec.units)} đơn vị xét duyệt, {len(rec.meetings)} dòng họp cụm/duyệt cụm; số liệu đơn vị "
+                    "lấy từ các tệp nộp về.")
+    else:
+        why = ("không phải bảng tổng hợp cùng phạm vi" if o.record else
+               f"không dùng được như bảng tổng hợp ({e.reason.rstrip('.')})" if e.reason else
+               "không phải bảng tổng hợp")
+        e.status = REJECTED
+        e.reason = (f"Tệp kết quả cũ ở đường dẫn này (sẽ được ghi đè) {why}; không lấy phần chấm điểm, xét duyệt "
+                    "của tệp này.")
+    entries.append(e)
+    return o if own else None
+
+
+def _note_edited(outcomes, winners, entries: list[FileEntry], plan: Plan) -> None:
+    """A carried row edited after sealing: when the unit's original form is among the inputs, say
+    that the original was used and how the edited row differs from it."""
+    used = {c.record.unit: c for c in winners}
+    for o in outcomes:
+        for rec in o.edited:
+            win = used.get(rec.unit)
+            row = next((e for e in entries if e.code == "edited_row" and e.unit == rec.unit and e.via == rec.via), None)
+            if row is None:
+                continue
+            if win is None or win.record.via:
+                row.reason += " Chưa có biểu mẫu gốc của đơn vị trong các tệp đã nhận: hãy lấy biểu mẫu gốc."
+                continue
+            diff = INV.differences(plan, win.record, rec)
+            shown = "; ".join(f"{what}: biểu mẫu gốc {_v(a)}, bảng tổng hợp {_v(b)}" for what, a, b in diff[:8])
+            row.reason += (f" Đã dùng biểu mẫu gốc '{win.record.file}'"
+                           + (f"; khác nhau ở: {shown}" if shown else "; số liệu giống biểu mẫu gốc") + ".")
+
+
+def _v(x) -> str:
+    return "(trống)" if x in (None, "") else str(x)
 
 
 def members_of_record(plan: Plan, record: UnitRecord) -> tuple:
@@ -199,13 +283,13 @@ def _in_scope(c: INV.Candidate, entries: list[FileEntry], scope: Scope) -> bool:
 
 
 def run(inputs, plan: Plan, period_code: str, out: str | Path, clusters=None, *, workers: int | None = None,
-        check: bool = False, progress=None) -> Consolidation:
+        check: bool = False, progress=None, register=None) -> Consolidation:
     """Consolidate and write the workbook (atomically); the result carries timings.
     `progress(done, total)`: files read."""
     from .workbook import write_consolidation
     with _collector_paused():
         result = consolidate(inputs, plan, period_code, clusters, out=out, workers=workers, check=check,
-                             progress=progress)
+                             progress=progress, register=register)
         t = time.perf_counter()
         write_consolidation(result, out)
         result.seconds["write"] = time.perf_counter() - t

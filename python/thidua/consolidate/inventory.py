@@ -73,12 +73,63 @@ def _when(c: Candidate, dates: bool = True) -> tuple:
     return ((c.ev.report_date or date.min) if dates else date.min, c.record.mtime or "")
 
 
-def resolve_duplicates(candidates: list[Candidate], entries: list[FileEntry]) -> list[Candidate]:
-    """One winner per unit (the period is the same for all candidates); losers marked."""
+@dataclass
+class Conflict:
+    """Copies of one unit's report whose figures differ: shown side by side for a person to choose."""
+    unit: str
+    used: Candidate
+    other: Candidate
+    differences: list[tuple[str, object, object]]    # (what, value in the copy used, value in the other)
+    chosen: str = ""                                  # level whose person chose ("" = the rule, provisional)
+
+
+def content(rec: UnitRecord) -> dict[str, object]:
+    """What a copy says that the results depend on: entries, self-scores, members, titles."""
+    from .seal import canonical
+    out = {f"SL:{k}": canonical(v) for k, v in rec.values.items()}
+    out.update({f"TC:{k}": canonical(v) for k, v in rec.self_scores.items()})
+    out["members"] = tuple(tuple(sorted((h, canonical(v)) for h, v in m.items() if canonical(v))) for m in rec.members)
+    out["collective"] = tuple(sorted(rec.collective))
+    return out
+
+
+def differences(plan, a: UnitRecord, b: UnitRecord) -> list[tuple[str, object, object]]:
+    ca, cb = content(a), content(b)
+    out = []
+    for key in dict.fromkeys([*ca, *cb]):
+        if ca.get(key, "") == cb.get(key, ""):
+            continue
+        if key == "members":
+            out.append(("Danh sách thành viên đăng ký", f"{len(a.members)} dòng", f"{len(b.members)} dòng (khác nội dung)"))
+        elif key == "collective":
+            out.append(("Danh hiệu tập thể đăng ký", " ".join(a.collective) or "(không)", " ".join(b.collective) or "(không)"))
+        else:
+            prefix, code = key[:3], key[3:]
+            f = plan.field_by_code.get(code) if prefix == "SL:" else None
+            what = f.label if f else (f"Tự chấm tiêu chí {code}" if prefix == "TC:" else code)
+            src_a = a.values if prefix == "SL:" else a.self_scores
+            src_b = b.values if prefix == "SL:" else b.self_scores
+            out.append((what, src_a.get(code), src_b.get(code)))
+    return out
+
+
+def _chosen(group: list[Candidate], choice: str) -> Candidate | None:
+    key = choice.strip().casefold()
+    for c in group:
+        if key and (c.record.file.casefold() == key or (len(key) >= 8 and (c.record.sha256 or "").startswith(key))):
+            return c
+    return None
+
+
+def resolve_duplicates(candidates: list[Candidate], entries: list[FileEntry], choice=None, plan=None
+                       ) -> tuple[list[Candidate], list[Conflict]]:
+    """One winner per unit (the period is the same for all candidates); losers marked. Copies that
+    differ in figures are conflicts: a person's choice (`choice(unit) -> (file, level)`, from the
+    upper levels' record) decides; else the rule decides provisionally and the conflict is listed."""
     by_unit: dict[str, list[Candidate]] = {}
     for c in candidates:
         by_unit.setdefault(c.record.unit, []).append(c)
-    winners = []
+    winners, conflicts = [], []
     for unit, group in by_unit.items():
         # later report date, later modification time, then the name sorting first; a file read
         # directly before the same file carried in a consolidation workbook.
@@ -86,7 +137,17 @@ def resolve_duplicates(candidates: list[Candidate], entries: list[FileEntry]) ->
         # a report date that cannot be true never decides alone: then file times decide
         dates = not any(c.ev.report_date_problem for c in group)
         order.sort(key=lambda c: _when(c, dates), reverse=True)    # stable: equal times keep the name order
+        picked, level = choice(unit) if choice else ("", "")
+        chosen = _chosen(order, picked) if picked else None
+        if chosen is not None:
+            order.remove(chosen)
+            order.insert(0, chosen)
         win = order[0]
+        if plan is not None:
+            for lose in order[1:]:
+                diff = differences(plan, win.record, lose.record)
+                if diff:
+                    conflicts.append(Conflict(unit, win, lose, diff, level if chosen is not None else ""))
         win.record.status = INCLUDED
         winners.append(win)
         entry = entries[win.entry]
@@ -97,8 +158,17 @@ def resolve_duplicates(candidates: list[Candidate], entries: list[FileEntry]) ->
             e = entries[lose.entry]
             e.status, e.code = DUPLICATE, "duplicate"
             e.winner = _name(win)
-            e.reason = _duplicate_reason(lose, win, dates)
-    return winners
+            e.reason = (_duplicate_reason(lose, win, dates) if chosen is None else
+                        f"Đơn vị {unit} nộp nhiều bản khác nhau; theo lựa chọn của {_LEVEL_WORD.get(level, level)} "
+                        f"(cột 'Bản được dùng'), dùng '{_name(win)}'.")
+            if any(x.other is lose for x in conflicts):
+                e.reason += (" Hai bản khác nhau về số liệu: xem trang 'Bản nộp khác nhau'"
+                             + ("" if chosen is not None else " và chọn bản đúng ở cột 'Bản được dùng' của trang "
+                                                              "'Xét duyệt đơn vị'") + ".")
+    return winners, conflicts
+
+
+_LEVEL_WORD = {"cluster": "cụm", "industry": "cấp ngành"}
 
 
 def _name(c: Candidate) -> str:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 # --- file statuses (inventory) -----------------------------------------------------------------
+AUTHENTIC_LABELS = {"verified": "Đã xác thực", "unverified": "Chưa xác thực (không có sổ phát hành)",
+                    "refused": "Không xác thực được", "": ""}
 INCLUDED, REJECTED, DUPLICATE, BLANK, NOT_A_FORM, UNREADABLE, OUT_OF_SCOPE = (
     "included", "rejected", "duplicate", "blank", "not_a_form", "unreadable", "out_of_scope")
 STATUS_LABELS = {
@@ -42,6 +44,7 @@ FLAG_TEXT = {
     "row_below_table": "biểu mẫu có dòng nhập ngay dưới bảng thành viên (ngoài bảng); đã đọc như dòng của bảng",
     "consolidation_plan_changed": "bảng tổng hợp lập theo phiên bản khác của kế hoạch; đã tính lại theo "
                                   "kế hoạch hiện hành",
+    "upper_by_unit": "đơn vị tự ghi điểm vào cột 'Cấp trên chấm' (cột của cấp trên): không dùng",
 }
 
 
@@ -63,10 +66,15 @@ class FileEntry:
     plan: str = ""                   # "plan id, phiên bản n"
     winner: str = ""                 # duplicates: the copy used
     via: str = ""                    # consolidation workbook(s) the entry came through
+    authentic: str = ""              # verified | unverified | refused | "" (not a unit's submission)
 
     @property
     def status_label(self) -> str:
         return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def authentic_label(self) -> str:
+        return AUTHENTIC_LABELS.get(self.authentic, self.authentic)
 
 
 @dataclass
@@ -87,7 +95,6 @@ class UnitRecord:
     info: dict[str, object]          # reporter rows of tblUnitInfo: code -> raw
     values: dict[str, object]        # entry cells of the plan's non-derived fields: code -> raw
     self_scores: dict[str, object]   # criterion -> raw
-    upper_scores: dict[str, object]  # criterion -> raw
     flags: tuple[str, ...] = ()      # FLAG_TEXT codes
     errors: int = 0                  # findings of the check engine when the form was read
     warnings: int = 0
@@ -96,6 +103,9 @@ class UnitRecord:
     entry: int = -1                  # index of its inventory row (set by the parent)
     members: tuple = ()              # member-table rows as read: {header: raw} (title registrations)
     collective: tuple = ()           # collective title codes the unit registered for
+    token_sha256: str = ""           # digest of the form's token (register.py): which issued form it is
+    findings: tuple = ()             # the check engine's findings (severity, sheet, cell, message) when run
+    digest_ok: bool = True           # carried in a consolidation workbook: its row still matches its digest
 
 
 @dataclass
@@ -115,6 +125,7 @@ class Evaluation:
     rating_name: str
     reason: str
     report_date_problem: str | None = None   # why the report date cannot be true (plan.calendar)
+    criteria: tuple = ()             # (code, from data or None, self or None, upper or None, final) per criterion
 
 
 @dataclass
@@ -128,6 +139,8 @@ class UnitResult:
     timing_date: date | None = None
     rank: int | None = None          # in the cluster
     rank_note: str = ""
+    state: str = "not_reviewed"      # review state that counts (consolidate.review), and the level deciding
+    state_level: str = ""
 
     @property
     def unit(self) -> str:
@@ -142,3 +155,6 @@ class Outcome:
     units: list[tuple[UnitRecord, Evaluation]] = field(default_factory=list)
     carried: list[FileEntry] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
+    record: dict = field(default_factory=dict)   # a consolidation workbook's record: level, clusters,
+                                                 # sealed (rows that match) and entered (as typed)
+    edited: list = field(default_factory=list)   # its raw rows edited after sealing (UnitRecord)

@@ -29,6 +29,8 @@ from .inventory import DUPLICATE_RULE
 from .ranking import CAP_RULE, TIE_RULE
 from .records import DUPLICATE, FLAG_TEXT, INCLUDED, OUT_OF_SCOPE, STATUS_LABELS
 from .report import files_line, lines
+from .review_sheets import protect, write_judgement_sheets, write_record_sheets
+from .seal import DIGEST, seal_text
 
 RATING_COLORS = ("#1F4E79", "#2E75B6", "#9DC3E6", "#C00000", "#A6A6A6", "#FFD966", "#70AD47", "#7030A0")
 
@@ -50,6 +52,7 @@ def write_consolidation(c, path: str | Path) -> Path:
 
 def _write_sheets(wb, c) -> None:
     b = Book(wb)
+    digests: list[str] = []                     # every sealed row's digest (seal.py)
     _summary(b, c)
     _industry(b, c)
     _ratings_by_cluster(b, c)
@@ -59,11 +62,16 @@ def _write_sheets(wb, c) -> None:
     for code in c.clusters:
         _cluster_sheet(b, c, code)
     _caps(b, c)
+    write_judgement_sheets(b, c)
+    write_record_sheets(b, c, digests)
     write_award_sheets(b, c)
     _inventory(b, c)
-    _inputs(b, c)
+    _inputs(b, c, digests)
     write_member_inputs(b, c)
-    _meta(b, c)
+    _meta(b, c, digests)
+    for ws in wb.worksheets():
+        if not ws.protect_options:               # the record sheets unlock their own columns
+            protect(ws)
     wb.set_properties({"title": f"Tổng hợp thi đua — {c.period.name}", "author": c.plan.info.issuer,
                        "comments": f"thidua {__version__}", "created": c.created_at})
 
@@ -512,7 +520,7 @@ MACHINE_NOTE = ("Trang dành cho máy đọc (tổng hợp cấp trên đọc l�
                 "không in, không sửa.")
 
 
-def _inputs(b: Book, c) -> None:
+def _inputs(b: Book, c, digests: list[str]) -> None:
     ws = b.sheet("Dữ liệu gốc", StreamSheet)
     raw = K.raw_columns(c.plan)
     raw_headers = [h for h, _ in raw]
@@ -521,6 +529,7 @@ def _inputs(b: Book, c) -> None:
     cols = [Col(h, (lambda rec, j=j: rec[j]), fixed_look.get(h, 12), "raw")
             for j, h in enumerate(K.FIXED_HEADERS)]
     cols += [Col(h, (lambda rec, j=j + len(K.FIXED_HEADERS): rec[j]), 12, "raw") for j, h in enumerate(raw_headers)]
+    cols.append(Col(DIGEST, lambda rec: rec[-1], 26, "raw"))
     spec = TableSpec(K.INPUTS_TABLE, tuple(cols))
     b.prepare(ws, spec)
     width, n = b.span(ws, 84)
@@ -538,14 +547,16 @@ def _inputs(b: Book, c) -> None:
             u = units.get(rec.unit)
             display = {"Tên đơn vị": u.name if u else "", "Mã cụm": u.cluster if u else "",
                        "Loại hình": u.kind_label if u else ""}
-            yield K.record_row(rec, display, raw_headers)
+            row = K.record_row(rec, display, raw_headers)
+            digests.append(row[-1])
+            yield row
 
     placed = b.table(ws, spec, row, rows(), stream=True)
     ws.freeze_panes(placed.first, 1)
     b.page(ws, title="Số liệu gốc", machine=True, last_row=1, n_printed=n)
 
 
-def _meta(b: Book, c) -> None:
+def _meta(b: Book, c, digests: list[str]) -> None:
     ws = b.wb.add_worksheet("_thidua")
     p = c.plan
     meta = {"format": K.FORMAT, "format_version": K.FORMAT_VERSION, "plan_id": p.info.plan_id,
@@ -554,6 +565,9 @@ def _meta(b: Book, c) -> None:
             "tool_version": __version__, "created_at": c.created_at.strftime("%Y-%m-%d %H:%M:%S"),
             "units": str(len(c.results)),
             "findings": "thidua check" if c.scope.check else "đọc biểu mẫu"}
+    from .review import CLUSTER
+    meta["seal"] = seal_text(c.register, c.level, c.clusters if c.level == CLUSTER else ("",), c.period.code,
+                             meta, digests)
     spec = TableSpec(K.META_TABLE, (Col(K.KEY, lambda kv: kv[0], 20, "raw"), Col(K.VALUE, lambda kv: kv[1], 40, "raw")))
     b.table(ws, spec, 0, list(meta.items()))
     ws.hide()

@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from xlsxwriter.utility import xl_col_to_name
 
+from ..contract import INPUT_FILL
 from .stream import StreamSheet, has_time
 from .xlsx import (DATE_FORMAT, DECIMAL_FORMAT, FONT, INTEGER_FORMAT, PERCENT_FORMAT, TABLE_STYLE, row_height,
                    text_lines)
@@ -45,6 +46,11 @@ KINDS = {
     "bold_int": (INTEGER_FORMAT, True, False, None),
     "bold_num": (DECIMAL_FORMAT, True, False, None),
     "bold_pct": (PERCENT_FORMAT, True, False, None),
+    # cells a person fills (unlocked on a protected sheet, the input fill of the forms)
+    "input_text": (None, False, True, None),
+    "input_num": (DECIMAL_FORMAT, False, False, None),
+    "input_int": (INTEGER_FORMAT, False, False, None),
+    "input_date": (DATE_FORMAT, False, False, "left"),
 }
 BOOL_WORDS = ("Có", "Không")   # how a yes/no value reads in a table for people
 WHOLE = INTEGER_FORMAT   # Excel shows "90," for 90 under "#,##0.##": whole values get this format
@@ -159,6 +165,8 @@ class Renderer:
                 props["text_wrap"] = True
             if align:
                 props["align"] = align
+            if kind.startswith("input_"):
+                props.update(locked=False, bg_color=INPUT_FILL)
             self._fmt[kind] = wb.add_format(props)
         self._whole = {k: wb.add_format({**base, "num_format": WHOLE, **({"bold": True} if k.startswith("bold") else {})})
                        for k in ("num", "bold_num")}
@@ -178,7 +186,11 @@ class Renderer:
         if t is str:
             if v:
                 ws.write_string(r, c, v, f)
+            elif kind.startswith("input_"):
+                ws.write_blank(r, c, None, f)
         elif v is None:
+            if kind.startswith("input_"):         # an empty cell to fill: unlocked, coloured
+                ws.write_blank(r, c, None, f)
             return
         elif t is bool:
             ws.write_string(r, c, _plain(v), f)
