@@ -26,7 +26,7 @@ from ..read.workbook import Workbook, open_workbook, read_bytes
 from ..register import digest
 from ..values import cell_text, parse_date, parse_value
 from . import contract as K
-from .records import (BLANK, DUPLICATE, EXCEL_SUFFIXES, FLAG_TEXT, INCLUDED, NOT_A_FORM, OUT_OF_SCOPE,
+from .records import (AUTHENTIC_LABELS, BLANK, DUPLICATE, EXCEL_SUFFIXES, FLAG_TEXT, INCLUDED, NOT_A_FORM, OUT_OF_SCOPE,
                       PROBLEM_STATUS, REJECTED, UNREADABLE, Evaluation, FileEntry, Outcome, UnitRecord)
 
 # The tables consolidation needs: identity, reporter, entries and scores (lists are read only for
@@ -467,8 +467,12 @@ def _carried_inventory(t, via: str) -> list[FileEntry]:
                              int(float(size)) if size.replace(".", "", 1).isdigit() else None,
                              _mtime_back(get("mtime")), kinds.get(get("kind"), "other"), status, get("code"),
                              get("reason"), get("unit"), get("period"), get("template_version"), get("plan"),
-                             get("winner"), via + (f" ← {get('via')}" if get("via") else "")))
+                             get("winner"), via + (f" ← {get('via')}" if get("via") else ""),
+                             _AUTHENTIC.get(get("authentic"), "")))
     return out
+
+
+_AUTHENTIC = {label: code for code, label in AUTHENTIC_LABELS.items()}
 
 
 def _mtime_back(text: str) -> str | None:

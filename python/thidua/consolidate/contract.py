@@ -38,7 +38,7 @@ INVENTORY_COLUMNS = (
     ("Bản được dùng", "winner"), ("Thư mục", "folder"), ("Loại tệp", "kind"), ("Đợt", "period"),
     ("Cỡ tệp (byte)", "size"), ("Thời gian sửa tệp", "mtime"), ("Phiên bản mẫu", "template_version"),
     ("Kế hoạch", "plan"), ("Qua bảng tổng hợp", "via"), ("SHA-256", "sha256"), ("Mã trạng thái", "status"),
-    ("Mã chi tiết", "code"),
+    ("Mã chi tiết", "code"), ("Xác thực", "authentic"),
 )
 FILE_KINDS = {"form": "Biểu mẫu CĐCS", "consolidation": "Bảng tổng hợp", "other": "Khác"}
 

@@ -100,6 +100,8 @@ class Consolidation:
             "cap_moves": [(m.unit, m.from_rating, m.to_rating, m.reason) for m in self.cap_moves],
             "proposals": [(p.unit, p.row, p.person, p.title, p.eligible, p.proposed, p.reason)
                           for p in self.proposals],
+            "states": {code: (r.state, r.state_level) for code, r in self.results.items()},
+            "overrides": [(o.unit, o.criterion, o.before, o.upper, o.level) for o in self.overrides],
         }
 
 

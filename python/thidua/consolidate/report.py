@@ -64,6 +64,66 @@ def targets_line(c) -> str:
     return f"Chỉ tiêu cấp ngành: đạt {n(len(met))}/{n(len(judged))} chỉ tiêu được đánh giá tự động."
 
 
+def authenticity_line(c) -> str:
+    """Whether what was received was checked against the register, and this workbook's seal."""
+    from .. import register as R
+    level_word = R.LEVEL_LABELS.get(c.level, c.level)
+    units = [e for e in c.entries if e.authentic]
+    verified = sum(e.authentic == "verified" for e in units)
+    refused = sum(e.authentic == "refused" for e in units)
+    if c.register is None:
+        text = (f"Không có sổ phát hành (tệp *_so_phat_hanh.json cạnh tệp kế hoạch, hoặc tùy chọn --register): chưa "
+                f"xác minh tính xác thực của {n(len(units))} biểu mẫu và bảng tổng hợp đã nhận.")
+    else:
+        text = (f"Đối chiếu sổ phát hành: {n(verified)} biểu mẫu, bảng tổng hợp đã xác thực; {n(refused)} không xác "
+                f"thực được (không dùng, xem lý do ở trang 'Tệp đã nhận')"
+                + (f"; {n(len(units) - verified - refused)} chưa xác minh (sổ không có mã của cụm đó)"
+                   if len(units) - verified - refused else "") + ".")
+    codes = c.clusters if c.level == "cluster" else [""]
+    sealed = c.register is not None and all(c.register.key(c.level, code, c.period.code) for code in codes)
+    text += (f" Bảng tổng hợp này được niêm phong bằng khóa {level_word} do cấp ngành cấp." if sealed else
+             f" Bảng tổng hợp này chưa niêm phong (không có khóa {level_word} trong sổ phát hành đang dùng): cấp trên "
+             "sẽ không nhận bảng này.")
+    return text
+
+
+def review_lines(c) -> list[str]:
+    """How far each level got: units verified or sent back, clusters signed off and approved."""
+    from .review import CLUSTER, INDUSTRY, LEVEL_LABELS, NEEDS_MORE, NOT_REVIEWED, VERIFIED
+    out = []
+    levels = (CLUSTER,) if c.level == CLUSTER else (CLUSTER, INDUSTRY)
+    for level in levels:
+        states = {code: c.review.unit_review(code, level).state for code in c.results}
+        done = [u for u, s in states.items() if s == VERIFIED]
+        back = [u for u, s in states.items() if s == NEEDS_MORE]
+        out.append(f"{LEVEL_LABELS[level]} đã thẩm định {n(len(done))}/{n(len(c.results))} đơn vị đã nộp; cần bổ sung "
+                   f"{n(len(back))}" + (f" ({', '.join(back)})" if back else "")
+                   + f"; chưa xem xét {n(sum(s == NOT_REVIEWED for s in states.values()))}.")
+    unsigned = [code for code in c.clusters if not c.review.meeting(code).signed]
+    out.append(("Các cụm đã ký xác nhận kết quả họp cụm." if not unsigned else
+                f"Cụm chưa ký xác nhận kết quả họp cụm: {', '.join(unsigned)}."))
+    if c.level == INDUSTRY:
+        approved = [code for code in c.clusters if c.review.approval(code).approval == VERIFIED]
+        returned = [code for code in c.clusters if c.review.approval(code).approval == NEEDS_MORE]
+        out.append(f"Ngành đã duyệt {n(len(approved))}/{n(len(c.clusters))} cụm"
+                   + (f" ({', '.join(approved)})" if approved else "")
+                   + (f"; trả lại: {', '.join(returned)}" if returned else "") + ".")
+    if c.overrides:
+        units = len({o.unit for o in c.overrides})
+        out.append(f"{n(len(c.overrides))} điểm cấp trên chấm đã dùng cho {n(units)} đơn vị (trang 'Điểm cấp trên "
+                   "chấm').")
+    if c.conflicts:
+        open_ = {x.unit for x in c.conflicts if not x.chosen}
+        out.append(f"{n(len({x.unit for x in c.conflicts}))} đơn vị nộp các bản khác nhau về số liệu (trang 'Bản nộp "
+                   "khác nhau')" + (f"; chưa chọn bản: {', '.join(sorted(open_))} (đang tạm dùng bản theo quy tắc)"
+                                    if open_ else "") + ".")
+    problems = c.review.problems
+    if problems:
+        out.append(f"{n(len(problems))} ô trong phần xét duyệt không dùng được: " + " ".join(problems[:3])
+                   + (" …" if len(problems) > 3 else ""))
+    return out
+
+
 def lines(c) -> list[tuple[str, str]]:
     """(kind, text): kind is title | subtitle | heading | text."""
     p = c.plan
@@ -88,8 +148,20 @@ def lines(c) -> list[tuple[str, str]]:
     out.append(("heading", "4. Đơn vị dẫn đầu cụm (đề xuất)"))
     for code in c.clusters:
         out.append(("text", f"Cụm {code}: {c.leaders[code].text}"))
+    for code in c.clusters:
+        m = c.review.meeting(code)
+        if m.voted or m.flag:
+            out.append(("text", f"Họp cụm {code}"
+                                + (f" ngày {m.held_on:%d/%m/%Y}" if m.held_on else "")
+                                + (f": bầu {m.voted} dẫn đầu" + (f" ({n(m.votes)} phiếu)" if m.votes is not None else "")
+                                   if m.voted else "")
+                                + (f"; đề nghị {m.flag} nhận Cờ thi đua" if m.flag else "")
+                                + (f"; trưởng cụm {m.signer} ký" if m.signer else "; chưa ký xác nhận") + "."))
+    out.append(("heading", "5. Xác thực và xét duyệt của cấp trên"))
+    out.append(("text", authenticity_line(c)))
+    out += [("text", x) for x in review_lines(c)]
     if c.cap_moves:
-        out.append(("heading", "5. Điều chỉnh theo tỷ lệ tối đa của xếp loại"))
+        out.append(("heading", "6. Điều chỉnh theo tỷ lệ tối đa của xếp loại"))
         out += [("text", f"{m.unit}: {m.from_rating} → {m.to_rating}") for m in c.cap_moves]
     out.append(("heading", "Quy tắc áp dụng"))
     out += [("text", x) for x in (RECOMPUTE_RULE, LATENESS_RULE, DENOMINATOR_RULE, TIE_RULE, CAP_RULE,
@@ -103,6 +175,7 @@ def short_text(c, out_path=None) -> str:
     rows += [f"Dẫn đầu cụm {code}: " + ", ".join(f"{r.unit}" for r in c.leaders[code].units)
              + (" (đồng hạng — cụm biểu quyết)" if len(c.leaders[code].units) > 1 else "")
              if c.leaders[code].units else f"Cụm {code}: chưa đề xuất dẫn đầu" for code in c.clusters]
+    rows += [authenticity_line(c), *review_lines(c)]
     if out_path is not None:
         rows.append(f"Đã ghi bảng tổng hợp: {out_path}")
     return "\n".join(rows)

@@ -482,6 +482,8 @@ def inventory_spec(c) -> TableSpec:
             return lambda e: K.FILE_KINDS.get(e.kind, e.kind)
         if attr == "period":
             return lambda e: periods.get(e.period, e.period)
+        if attr == "authentic":
+            return "authentic_label"
         if attr == "mtime":
             return lambda e: f"{e.mtime[8:10]}/{e.mtime[5:7]}/{e.mtime[0:4]} {e.mtime[11:19]}" if e.mtime else ""
         return attr

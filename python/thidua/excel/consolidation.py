@@ -6,7 +6,9 @@ one the demo and the issuing button use for returned forms (`nop_ve_<đợt>`), 
 Excel on Windows, a folder picked in Excel's own dialog. Results are written next to the plan:
   Tổng hợp cụm  -> tong_hop_cum_<đợt>/tong_hop_<cụm>_<đợt>.xlsx, one per cluster found
   Tổng hợp ngành -> tong_hop_nganh_<đợt>.xlsx
-and a Vietnamese summary is shown. Works on any xlwings Book (desktop Excel, or the remote engine
+and a Vietnamese summary is shown. A result file already there is this level's earlier workbook:
+what was entered in it (upper scores, review states, the meeting) is kept. The register of issued
+forms (or the cluster's pack) is looked for beside the plan. Works on any xlwings Book (desktop Excel, or the remote engine
 the tests use); only `choose_folder` and the unsaved-changes check need desktop Excel.
 """
 from __future__ import annotations
@@ -68,18 +70,21 @@ def _run(book, per_cluster: bool, today: date):
         _alert(book, f"Không biết thư mục '{folder.name}' chứa biểu mẫu của đợt nào. Hãy đặt tên thư mục theo "
                      f"mẫu {RETURNED_PREFIX}<mã đợt>, ví dụ {RETURNED_PREFIX}{plan.periods[0].code}.")
         return None
+    from .. import register as R
+    register = R.load_all(R.find(plan_path), plan)     # beside the plan: the register, or a cluster's pack
     outs = []
     if per_cluster:
         target = here / f"tong_hop_cum_{period.code}"
-        read = read_inputs([folder], plan, period.code, workers=1)
+        read = read_inputs([folder], plan, period.code, workers=1, register=register)
         clusters = read.clusters_present()
         if not clusters:
             _alert(book, f"Thư mục {folder} không có biểu mẫu nào của {period.name} dùng được để tổng hợp cụm.")
             return []
         lines = []
         for code in clusters:
-            result = consolidate([folder], plan, period.code, [code], read=read)
-            out = write_consolidation(result, target / f"tong_hop_{code}_{period.code}.xlsx")
+            path = target / f"tong_hop_{code}_{period.code}.xlsx"     # its record (entered there) is kept
+            result = consolidate([folder], plan, period.code, [code], read=read, out=path)
+            out = write_consolidation(result, path)
             outs.append(out)
             lead = result.leaders[code]
             lines.append(f"• Cụm {code}: {result.n_received}/{result.n_expected} CĐCS đã nộp, "
@@ -89,7 +94,7 @@ def _run(book, per_cluster: bool, today: date):
                + f"\n\nKết quả ghi vào thư mục {target}. Mỗi tệp có danh sách tệp đã nhận và lý do của từng tệp.")
         return outs
     out = here / f"tong_hop_nganh_{period.code}.xlsx"
-    result = consolidate([folder], plan, period.code, out=out, workers=1)
+    result = consolidate([folder], plan, period.code, out=out, workers=1, register=register)
     write_consolidation(result, out)
     _alert(book, short_text(result, out))
     return [out]
