@@ -80,8 +80,12 @@ def test_score_sheet_rules(plan, issued, tmp_path):
     found = findings_of(plan, path)
     form = read_form(path, plan)
     over = [f for f in found if f.rule == "score_out_of_range"]
-    assert {f.cell for f in over} == {form.scores["CL1.4"].self_score.cell, form.scores["CL1.1"].upper_score.cell}
+    assert {f.cell for f in over} == {form.scores["CL1.4"].self_score.cell}
     assert all(f.severity == "lỗi" and "0 – 10" in f.message for f in over)
+    upper = one(found, "upper_score_by_unit")           # the unit wrote in the upper level's column
+    assert (upper.cell, upper.sheet, upper.severity, upper.field) == (
+        form.scores["CL1.1"].upper_score.cell, "Chấm điểm", "lỗi", "CL1.1")
+    assert f"ô {upper.cell}" in upper.message and "cấp trên" in upper.message and "xóa" in upper.message
     assert one(found, "self_score_blank").cell == form.scores["CL2.4"].self_score.cell
     nx = one(found, "no_explanation")
     assert (nx.cell, nx.severity) == (form.scores["CL3.4"].explanation.cell, "cảnh báo")

@@ -403,6 +403,7 @@ def test_a_long_unit_name_wraps_above_the_table_and_still_reads(plan, tmp_path):
     unit = next(u for u in plan.active_units(period) if u.kind == "public")
     long = dataclasses.replace(unit, name="Bệnh viện Đa khoa khu vực miền núi phía Tây kiêm Trung tâm "
                                           "đào tạo và chỉ đạo tuyến của ngành Y tế tỉnh")
+    plan = dataclasses.replace(plan, units=tuple(long if u.code == unit.code else u for u in plan.units))
     path = write_form(plan, long, period, tmp_path / f"{unit.cluster}_{unit.code}_{PERIOD}_dai.xlsm")
     ws = load_workbook(path)[C.SHEETS[C.UNIT_TABLE]]          # portrait: the line wraps over the table
     merged = [str(m) for m in ws.merged_cells.ranges]

@@ -183,3 +183,124 @@ def test_a_form_from_another_plan_version_is_flagged(plan, issued, tmp_path):
     other = dataclasses.replace(plan, info=dataclasses.replace(plan.info, version=2))
     form = read_form(issued[0], other)
     assert "plan_changed" in {p.code for p in form.problems}
+
+
+# --- the upper level's column ---------------------------------------------------------------------
+def test_the_upper_level_column_is_locked_grey_and_says_who_fills_it(plan, issued):
+    from thidua.excel.live import original_fill
+    from thidua.forms.write import UPPER_SCORE_NOTE, guide_items
+    from thidua.read.workbook import open_workbook
+    pub, _ = _public_and_private(plan, issued)
+    wb = load_workbook(pub)
+    ws, t = find_table(wb, C.SCORE_TABLE)
+    header_row = int(t.ref.split(":")[0].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    assert C.UPPER_SCORE in [c.value for c in ws[header_row]]           # readers find the column by header
+    assert any(UPPER_SCORE_NOTE == c.value for row in ws.iter_rows(max_row=header_row - 1) for c in row)
+    assert "cấp trên (cụm, ngành)" in UPPER_SCORE_NOTE and "không phải đơn vị" in UPPER_SCORE_NOTE
+    rules = {rng: dv for dv in ws.data_validations.dataValidation for rng in str(dv.sqref).split()}
+    live_wb = open_workbook(pub)
+    for crit in plan.criteria_for("public"):
+        upper = table_cell(wb, C.SCORE_TABLE, crit.code, C.UPPER_SCORE)
+        own = table_cell(wb, C.SCORE_TABLE, crit.code, C.SELF_SCORE)
+        assert upper.protection.locked and not own.protection.locked
+        fill = upper.fill.fgColor.rgb.upper()
+        assert fill.endswith(C.UPPER_FILL.lstrip("#")) and not fill.endswith(C.INPUT_FILL.lstrip("#"))
+        assert C.UPPER_FILL != C.FORMULA_FILL
+        dv = rules[upper.coordinate]
+        assert dv.type in (None, "none") and dv.prompt == C.UPPER_SCORE_PROMPT == "Do cấp trên chấm — đơn vị không điền"
+        assert rules[own.coordinate].type == "decimal"
+        assert original_fill(live_wb, ws.title, upper.coordinate) == C.UPPER_FILL   # Xóa đánh dấu restores grey
+    guide = " ".join(text for _, text in guide_items(plan, plan.period(PERIOD)))
+    assert "Ô màu vàng nhạt là ô cần nhập" in guide and "Ô màu xám để cấp trên chấm, đơn vị không điền" in guide
+    assert "Cột “Cấp trên chấm” (màu xám, đã khóa) do cấp trên" in guide
+
+
+def test_a_unit_that_scores_for_the_upper_level_is_flagged_and_not_counted(plan, issued, tmp_path):
+    from support.fixtures import fill
+    from thidua.check.engine import check_form
+    from thidua.score.engine import score_form
+    pub, _ = _public_and_private(plan, issued)
+    honest = read_form(fill(plan, pub, tmp_path / "a.xlsx", scores={"CL1.4": (6, None, "x"), "CL2.4": (5, None, "x")}), plan)
+    greedy = read_form(fill(plan, pub, tmp_path / "b.xlsx", scores={"CL1.4": (6, 10, "x"), "CL2.4": (5, "mười", "x")}),
+                       plan)
+    assert score_form(greedy, plan).total == score_form(honest, plan).total
+    assert all(c.upper_score is None for c in score_form(greedy, plan).criteria)
+    found = [f for f in check_form(greedy, plan) if f.rule == "upper_score_by_unit"]
+    assert [(f.cell, f.severity) for f in found] == [(greedy.scores["CL1.4"].upper_score.cell, "lỗi"),
+                                                     (greedy.scores["CL2.4"].upper_score.cell, "lỗi")]
+    assert "Trang 'Chấm điểm', ô " in found[0].message and "không được tính" in found[0].message
+    assert "'mười'" in found[1].message and not any(p.cell == found[1].cell for p in greedy.problems)
+    assert not [f for f in check_form(honest, plan) if f.rule == "upper_score_by_unit"]
+
+
+# --- identity ----------------------------------------------------------------------------------------
+def _forge(src, dst, meta=None, shown=None):
+    wb = load_workbook(src)
+    for key, value in (meta or {}).items():
+        table_cell(wb, C.META_TABLE, key, C.VALUE, code_header=C.KEY).value = value
+    for code, value in (shown or {}).items():
+        table_cell(wb, C.UNIT_TABLE, code, C.VALUE).value = value
+    wb.save(dst)
+    return dst
+
+
+def _identity(form):
+    found = [p for p in form.problems if p.code == "identity_changed"]
+    assert len(found) <= 1
+    return found[0] if found else None
+
+
+def test_genuine_forms_have_no_identity_problem_even_with_sloppy_text(plan, issued, tmp_path):
+    import unicodedata
+    for path in issued:
+        assert _identity(read_form(path, plan)) is None, path.name
+        assert _identity(read_form(path)) is None
+    pub, _ = _public_and_private(plan, issued)
+    unit = plan.unit(_unit_code(pub))
+    cluster = plan.cluster_by_code[unit.cluster]
+    sloppy = _forge(pub, tmp_path / "nfd.xlsx", shown={
+        "ten_don_vi": "  " + unicodedata.normalize("NFD", unit.name).replace(" ", "\u00a0 "),
+        "cum": f"{unit.cluster}  —  {unicodedata.normalize('NFD', cluster.name)}",
+        "loai_hinh": unicodedata.normalize("NFD", unit.kind_label) + " "})
+    assert _identity(read_form(sloppy, plan)) is None
+
+
+def test_a_form_passed_off_as_another_unit_is_refused_naming_what_disagrees(plan, issued, tmp_path):
+    pub, _ = _public_and_private(plan, issued)
+    mine = plan.unit(_unit_code(pub))
+    other = next(u for u in plan.active_units(plan.period(PERIOD))
+                 if u.code != mine.code and u.cluster == mine.cluster and u.kind == mine.kind)
+    forged = _forge(pub, tmp_path / "gia.xlsx", meta={"unit_code": other.code}, shown={"ma_don_vi": other.code})
+    form = read_form(forged, plan)
+    p = _identity(form)
+    assert p is not None and p.severity == "lỗi" and p.sheet == "Thông tin"
+    assert p.cell == form.info["ten_don_vi"].cell
+    assert (f"ô {p.cell}: tên đơn vị trên biểu mẫu là '{mine.name}' nhưng kế hoạch ghi '{other.name}'"
+            in p.message)
+    assert (f"quy định kế hoạch kèm biểu mẫu (phần ẩn) là của đơn vị '{mine.code}', không phải '{other.code}'"
+            in p.message)
+    assert _identity(read_form(forged)) is not None            # no plan: the embedded plan's unit still says it
+
+
+def test_a_changed_name_or_cluster_is_refused_naming_the_cell(plan, issued, tmp_path):
+    pub, _ = _public_and_private(plan, issued)
+    unit = plan.unit(_unit_code(pub))
+    renamed = read_form(_forge(pub, tmp_path / "ten.xlsx", shown={"ten_don_vi": "Bệnh viện Khác"}), plan)
+    p = _identity(renamed)
+    assert p.cell == renamed.info["ten_don_vi"].cell
+    assert f"ô {p.cell}: tên đơn vị trên biểu mẫu là 'Bệnh viện Khác' nhưng kế hoạch ghi '{unit.name}'" in p.message
+    assert p.message.startswith("Trang 'Thông tin': ") and "hãy dùng biểu mẫu gốc" in p.message
+    other = next(c for c in plan.clusters if c.code != unit.cluster)
+    moved = read_form(_forge(pub, tmp_path / "cum.xlsx", shown={"cum": f"{other.code} — {other.name}"}), plan)
+    p = _identity(moved)
+    cell = moved.info["cum"].cell
+    assert p.cell == cell
+    assert (f"ô {cell}: cụm thi đua trên biểu mẫu là '{other.code} — {other.name}' nhưng phần nhận dạng ẩn của "
+            f"biểu mẫu ghi '{unit.cluster}' và kế hoạch ghi '{unit.cluster} — "
+            f"{plan.cluster_by_code[unit.cluster].name}'") in p.message
+    # the hidden cluster and the shown one changed together: the plan still disagrees
+    both = read_form(_forge(pub, tmp_path / "ca_hai.xlsx", meta={"cluster_code": other.code},
+                            shown={"cum": f"{other.code} — {other.name}"}), plan)
+    assert "kế hoạch ghi" in _identity(both).message and "phần nhận dạng ẩn" not in _identity(both).message
+    kind = read_form(_forge(pub, tmp_path / "loai.xlsx", shown={"loai_hinh": "Ngoài công lập"}), plan)
+    assert "loại hình trên biểu mẫu là 'Ngoài công lập'" in _identity(kind).message

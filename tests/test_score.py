@@ -41,11 +41,21 @@ def test_all_or_nothing_proportional_and_capped(plan, issued, tmp_path):
 
 
 def test_self_scores_are_bounded_and_upper_level_overrides(plan, issued, tmp_path):
-    r = scored(plan, issued, tmp_path, scores={"CL1.4": (10, 6, "x"), "CL1.1": (10, 4, "x"), "CL2.4": (None, None, None)})
+    path = fill(plan, public_form(plan, issued), tmp_path / "f.xlsx",
+                scores={"CL1.4": (10, 6, "x"), "CL1.1": (10, 4, "x"), "CL2.4": (None, None, None)})
+    form = read_form(path, plan)
+    r = score_form(form, plan)               # what the unit wrote in "Cấp trên chấm" is never used
+    c = by_code(r)
+    assert (c["CL1.4"].self_score, c["CL1.4"].upper_score, c["CL1.4"].final) == (10, None, 10)
+    assert c["CL1.1"].final == 10 and "cấp trên" not in c["CL1.1"].basis
+    assert c["CL2.4"].final == 0 and "chưa tự chấm" in c["CL2.4"].basis
+    assert r.total == 100 - 10
+    # the upper level's own scores (its record, not the form) override
+    own = {k: s.self_score.value for k, s in form.scores.items() if s.self_score.parsed.ok}
+    r = score_values(plan, "public", form.entered(), own, {"CL1.4": 6, "CL1.1": 4}, plan.unit(form.unit_code))
     c = by_code(r)
     assert (c["CL1.4"].self_score, c["CL1.4"].upper_score, c["CL1.4"].final) == (10, 6, 6)
     assert c["CL1.1"].final == 4 and "cấp trên" in c["CL1.1"].basis   # overrides a computed score too
-    assert c["CL2.4"].final == 0 and "chưa tự chấm" in c["CL2.4"].basis
     assert r.total == 100 - 4 - 6 - 10
 
 

@@ -128,9 +128,11 @@ _RULES = (
        "Trang '{sheet}', dòng {row} ({where}) nằm ngay dưới bảng nên chưa thuộc bảng (LibreOffice, WPS không tự "
        "mở rộng bảng khi gõ bên dưới). Chương trình vẫn đọc dòng này như một dòng của bảng; để chắc chắn, hãy kéo "
        "góc dưới bên phải của bảng xuống cho bảng bao cả dòng này, hoặc chèn thêm dòng ở giữa bảng."),
-    _r("identity_changed", "Mã đơn vị bị sửa", E, FROM_FORM, "không sửa ô đã khóa; dùng biểu mẫu gốc",
-       "Trang '{sheet}', ô {cell}: mã đơn vị '{shown}' khác mã đơn vị của biểu mẫu '{unit}'. Không sửa ô đã "
-       "khóa; hãy dùng biểu mẫu gốc."),
+    _r("identity_changed", "Thông tin đơn vị không khớp", E, FROM_FORM,
+       "không sửa ô đã khóa; dùng biểu mẫu gốc được phát cho đơn vị",
+       "{where}: thông tin nhận dạng của biểu mẫu (đơn vị {unit}) không khớp — {what}. Biểu mẫu đã bị sửa hoặc "
+       "không phải biểu mẫu được phát cho đơn vị này.{why} Không sửa các ô đã khóa; hãy dùng biểu mẫu gốc được "
+       "phát cho đơn vị."),
     _r("targets_changed", "Chỉ tiêu bị sửa", E, FROM_FORM, "dùng biểu mẫu gốc; khi tổng hợp chỉ tiêu lấy từ kế hoạch",
        "Trang '{sheet}', ô {cell} ({label}): chỉ tiêu {target} đang ghi '{now}', khác chỉ tiêu khi phát "
        "'{issued}' (cột {columns}){why}. {tail}",
@@ -167,6 +169,11 @@ _RULES = (
     _r("cumulative_decrease", "Số lũy kế giảm", E, FROM_FIELDS, "số lũy kế phải cộng cả số của đợt trước",
        "{at}: số liệu lũy kế từ đầu năm là {value}, nhỏ hơn số đã báo cáo đợt trước ({before}). Số lũy kế phải "
        "cộng cả số của đợt trước."),
+    _r("upper_score_by_unit", "Đơn vị ghi vào cột cấp trên chấm", E, FROM_FORM,
+       "xóa giá trị ở cột Cấp trên chấm: cột này do cấp trên chấm",
+       "Trang '{sheet}', ô {cell} (tiêu chí {code}): cột “Cấp trên chấm” do cấp trên (cụm, ngành) chấm khi tổng "
+       "kết cuối năm, đơn vị không điền; giá trị {value} ở ô này không được tính. Hãy xóa giá trị trong ô này "
+       "(điểm của đơn vị ghi ở cột “Tự chấm”)."),
     _r("score_out_of_range", "Điểm ngoài điểm chuẩn", E, FROM_SCORES, "chấm trong khoảng 0 – điểm chuẩn",
        "Trang '{sheet}', ô {cell} (tiêu chí {code}): điểm {who} {value} ngoài khoảng 0 – {points} (điểm chuẩn); "
        "hãy chấm lại."),

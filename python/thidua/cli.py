@@ -258,15 +258,28 @@ def _dispatch(args) -> int:
               f"{len(plan.targets)} chỉ tiêu, {len(plan.criteria)} tiêu chí chấm điểm.")
         return EXIT_OK
     if args.command == "forms":
+        from . import register
         from .forms.write import issue_forms
         from .plan.read import read_plan
         plan = read_plan(args.plan)
         if args.period not in plan.period_by_code:
             codes = ", ".join(plan.period_by_code)
             raise ThiduaError(f"Không có đợt '{args.period}' trong kế hoạch. Các đợt: {codes}.")
+        reg_path = register.register_path(args.plan)
+        reg = register.load_or_new(reg_path, plan)       # earlier issues stay: their forms remain valid
         with _progress(args, "Đang phát biểu mẫu", "biểu mẫu") as progress:
-            paths = issue_forms(plan, args.period, args.out, progress=progress)
-        print(f"Đã phát {len(paths)} biểu mẫu vào {Path(args.out).resolve()}")
+            paths = issue_forms(plan, args.period, args.out, progress=progress, register=reg)
+        reg.save(reg_path)
+        out = Path(args.out)
+        clusters = dict.fromkeys(u.cluster for u in plan.active_units(plan.period(args.period)))
+        packs = [reg.for_cluster(code).save(out / register.pack_name(code)) for code in clusters]
+        print(f"Đã phát {len(paths)} biểu mẫu vào {out.resolve()}")
+        print(f"Sổ phát hành (mã xác thực của từng biểu mẫu, khóa của cụm và ngành): {reg_path.resolve()}. "
+              "Cấp ngành giữ tệp này cạnh tệp kế hoạch, không gửi cho đơn vị hay cụm; mất tệp này thì không xác "
+              "thực được biểu mẫu nộp về.")
+        if packs:
+            print(f"Gói sổ phát hành của {len(packs)} cụm ({register.pack_name('<mã cụm>')}) ở {out.resolve()}: "
+                  "gửi mỗi gói cho trưởng cụm đó cùng các biểu mẫu của cụm; không gửi gói cho CĐCS.")
         return EXIT_OK
     if args.command == "read":
         return _read(args)

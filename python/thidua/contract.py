@@ -37,6 +37,10 @@ SHEETS = {
 # Fills of a fresh form: cells people fill, and derived cells. Clearing check marks restores them.
 INPUT_FILL = "#FFF2CC"
 FORMULA_FILL = "#E2EFDA"
+# Cells a unit may not fill, reserved for the upper level (the score sheet's "Cấp trên chấm"):
+# locked, grey, distinct from the derived cells' green.
+UPPER_FILL = "#D9D9D9"
+UPPER_SCORE_PROMPT = "Do cấp trên chấm — đơn vị không điền"
 
 # Sheets with entry cells are protected without a password (locked cells stay as issued) but
 # allow formatting cells and editing objects: the Kiểm tra button colours cells and adds notes,
@@ -130,7 +134,8 @@ GUIDE_WIDTH = 86      # the guide's one column: the width of A4 portrait at 100 
 
 # Meta keys, in the hidden protected table.
 META_KEYS = ("template_version", "plan_id", "plan_version", "plan_fingerprint", "unit_code",
-             "unit_kind", "cluster_code", "period_code", "issued_at", "tool_version", "targets_digest")
+             "unit_kind", "cluster_code", "period_code", "issued_at", "tool_version", "targets_digest",
+             "form_token")   # form_token: drawn at random when issued, kept in the register (register.py)
 
 
 def targets_digest(unit_code: str, plan_fingerprint: str, shown: list[tuple]) -> str:

@@ -205,19 +205,23 @@ def rule_cumulative(ctx: Context):
 
 
 def rule_scores(ctx: Context):
-    """Self and upper-level scores: within 0..points; a self-score needs an explanation."""
+    """Self-scores within 0..points, each with an explanation; the upper level's column is not the
+    unit's to fill: anything found there is an error at its cell (and is never used)."""
     for crit in ctx.plan.criteria_for(ctx.kind):
         s = ctx.form.scores.get(crit.code)
         if s is None:
             yield finding("missing_row", "criterion", field=crit.code, code=crit.code, label=crit.label)
             continue
-        for e, who in ((s.self_score, "tự chấm"), (s.upper_score, "cấp trên chấm")):
-            if not e.parsed.ok:
-                continue
-            if e.value > crit.points + _EPS or e.value < -_EPS:
-                yield finding("score_out_of_range", sheet=e.sheet, cell=e.cell, field=crit.code, raw=e.value,
-                              expected=f"0 – {show(crit.points)}", code=crit.code, who=who, value=show(e.value),
-                              points=show(crit.points))
+        e = s.self_score
+        if e.parsed.ok and (e.value > crit.points + _EPS or e.value < -_EPS):
+            yield finding("score_out_of_range", sheet=e.sheet, cell=e.cell, field=crit.code, raw=e.value,
+                          expected=f"0 – {show(crit.points)}", code=crit.code, who="tự chấm", value=show(e.value),
+                          points=show(crit.points))
+        upper = s.upper_score
+        if not upper.parsed.blank:
+            shown = show(upper.value) if upper.parsed.ok else f"'{upper.raw}'"
+            yield finding("upper_score_by_unit", sheet=upper.sheet, cell=upper.cell, field=crit.code, raw=upper.raw,
+                          expected="(trống)", code=crit.code, value=shown)
         self_score, note = s.self_score, s.explanation
         if crit.method == "self" and self_score.parsed.blank:
             yield finding("self_score_blank", sheet=self_score.sheet, cell=self_score.cell, field=crit.code,

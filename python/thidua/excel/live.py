@@ -205,7 +205,8 @@ def original_fill(wb: Workbook, sheet: str, cell: str) -> str | None:
                 return C.FORMULA_FILL if derived else C.INPUT_FILL
             return C.FORMULA_FILL if header == C.VERDICT else C.INPUT_FILL if header == C.NOTE else None
         if t.name == C.SCORE_TABLE:
-            return C.INPUT_FILL if header in (C.SELF_SCORE, C.UPPER_SCORE, C.EXPLANATION) else None
+            return C.INPUT_FILL if header in (C.SELF_SCORE, C.EXPLANATION) else \
+                C.UPPER_FILL if header == C.UPPER_SCORE else None
         if t.name == C.UNIT_TABLE:
             return C.INPUT_FILL if header == C.VALUE and str(row[0] or "") in C.UNIT_INPUT_CODES else None
         if t.name == C.INITIATIVE_TABLE:

@@ -127,8 +127,8 @@ def guide_items(plan: Plan, period: Period) -> list[tuple[str, str]]:
         ("subtitle", f"{plan.info.title} — {period.name} ({period.start:%d/%m/%Y} – {period.end:%d/%m/%Y}). "
                      f"Hạn nộp: {period.deadline:%d/%m/%Y}."),
         ("heading", "Cách nhập"),
-        ("text", "1. Ô màu vàng nhạt là ô cần nhập. Ô màu xanh lá nhạt tự tính, không cần nhập. Các ô khác đã "
-                 "khóa để giữ nguyên thông tin ngành đã ghi sẵn."),
+        ("text", "1. Ô màu vàng nhạt là ô cần nhập. Ô màu xanh lá nhạt tự tính, không cần nhập. Ô màu xám để "
+                 "cấp trên chấm, đơn vị không điền. Các ô khác đã khóa để giữ nguyên thông tin ngành đã ghi sẵn."),
         ("text", "2. Số viết theo kiểu Việt Nam: 1.234 là một nghìn hai trăm ba mươi tư, 1,5 là một phẩy năm. "
                  "Tỷ lệ ghi kèm dấu %, ví dụ 95%. Ngày ghi ngày/tháng/năm, ví dụ 15/03/2026. "
                  "Ô Có/Không: chọn trong danh sách."),
@@ -141,7 +141,9 @@ def guide_items(plan: Plan, period: Period) -> list[tuple[str, str]]:
                  "từ đầu năm. Cột “Chỉ tiêu” là mức đơn vị được giao; cột “Đánh giá” tự hiện "
                  "Đạt hoặc Chưa đạt. Các tỷ lệ tự tính từ số liệu đã nhập."),
         ("text", "6. Trang “Chấm điểm”: ghi điểm tự chấm của từng tiêu chí (từ 0 đến điểm chuẩn) và "
-                 "diễn giải, minh chứng. Cột “Cấp trên chấm” để cấp trên ghi."),
+                 "diễn giải, minh chứng. Cột “Cấp trên chấm” (màu xám, đã khóa) do cấp trên (cụm, ngành) chấm "
+                 "khi tổng kết cuối năm: đơn vị không điền; điểm ghi ở cột này trong biểu mẫu đơn vị gửi về "
+                 "không được tính."),
         ("text", "7. Trang “Sáng kiến”: mỗi sáng kiến được công nhận ghi một dòng. Cần thêm dòng thì gõ "
                  "tiếp vào dòng ngay dưới danh sách, danh sách tự dài thêm."),
         ("text", "8. Trang “Đăng ký thi đua”, phần trên: các danh hiệu tập thể đơn vị đăng ký, chọn Có ở "
@@ -206,11 +208,13 @@ def form_filename(unit: Unit, period: Period, suffix: str = FORM_SUFFIX) -> str:
 
 
 def write_form(plan: Plan, unit: Unit, period: Period, path: str | Path,
-               issued_at: datetime | None = None) -> Path:
-    return save_atomic(form_bytes(plan, unit, period, issued_at), path)
+               issued_at: datetime | None = None, token: str = "") -> Path:
+    return save_atomic(form_bytes(plan, unit, period, issued_at, token), path)
 
 
-def form_bytes(plan: Plan, unit: Unit, period: Period, issued_at: datetime | None = None) -> bytes:
+def form_bytes(plan: Plan, unit: Unit, period: Period, issued_at: datetime | None = None, token: str = "") -> bytes:
+    """One unit's form. `token`: the form's random token from the register (register.Register.issue),
+    written in the hidden meta table ("form_token"); "" for a form issued without a register."""
     layout = layout_for(plan, unit.kind)
     wb, buffer = new_workbook()
     st = Styles(wb)
@@ -223,7 +227,7 @@ def form_bytes(plan: Plan, unit: Unit, period: Period, issued_at: datetime | Non
     _initiative_sheet(wb, st, heading)
     write_registration_sheets(wb, st, plan, unit, heading, setup_print)
     issued_at = issued_at or datetime.now().replace(microsecond=0)
-    _meta_sheet(wb, plan, unit, period, layout, issued_at)
+    _meta_sheet(wb, plan, unit, period, layout, issued_at, token)
     wb.set_properties({"created": issued_at})
     _add_vba_and_ribbon(wb)
     wb.close()
@@ -385,6 +389,10 @@ def _validation(f, period: Period, year_start: date) -> dict:
     return opts
 
 
+UPPER_SCORE_NOTE = (f"Cột “{C.UPPER_SCORE}” (ô màu xám) do cấp trên (cụm, ngành) chấm khi tổng kết cuối năm, "
+                    "không phải đơn vị: đơn vị chỉ ghi điểm tự chấm và diễn giải.")
+
+
 def _score_sheet(wb, st, layout: FormLayout, heading: str) -> None:
     from ..plan.schema import METHODS, label_of
 
@@ -392,7 +400,7 @@ def _score_sheet(wb, st, layout: FormLayout, heading: str) -> None:
     rows = layout.scores
     widths = table_widths(C.SCORE_TABLE, [row.criterion.code for row in rows])
     set_widths(ws, widths)
-    sheet_heading(ws, st, "BẢNG CHẤM ĐIỂM THI ĐUA", heading, widths)
+    sheet_heading(ws, st, "BẢNG CHẤM ĐIỂM THI ĐUA", heading, widths, UPPER_SCORE_NOTE)
     add_table(ws, st, HEADER_ROW, len(rows), C.SCORE_TABLE, widths)
     decimals = []
     for i, row in enumerate(rows):
@@ -403,18 +411,22 @@ def _score_sheet(wb, st, layout: FormLayout, heading: str) -> None:
         ws.write_string(r, SCOL[C.LABEL], c.label, st.text)
         ws.write_number(r, SCOL[C.POINTS], c.points, st.number_for(c.points))
         ws.write_string(r, SCOL[C.METHOD], method, st.text)
-        for col_name in (C.SELF_SCORE, C.UPPER_SCORE):
-            j = SCOL[col_name]
-            ws.write_blank(r, j, None, st.input_number)
-            decimals.append((r, j))
-            who = "CĐCS tự chấm" if col_name == C.SELF_SCORE else "Dành cho cấp trên chấm"
-            ws.data_validation(r, j, r, j, {
-                "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": c.points,
-                "input_title": input_title(who),
-                "input_message": input_message(c.label, f"{who}, từ 0 đến {number_text(c.points)} điểm. "
-                                                        f"{c.help or ''}"),
-                "error_title": "Điểm không hợp lệ",
-                "error_message": f"Điểm từ 0 đến {number_text(c.points)} (điểm chuẩn của tiêu chí)."})
+        j = SCOL[C.SELF_SCORE]
+        ws.write_blank(r, j, None, st.input_number)
+        decimals.append((r, j))
+        who = "CĐCS tự chấm"
+        ws.data_validation(r, j, r, j, {
+            "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": c.points,
+            "input_title": input_title(who),
+            "input_message": input_message(c.label, f"{who}, từ 0 đến {number_text(c.points)} điểm. "
+                                                    f"{c.help or ''}"),
+            "error_title": "Điểm không hợp lệ",
+            "error_message": f"Điểm từ 0 đến {number_text(c.points)} (điểm chuẩn của tiêu chí)."})
+        j = SCOL[C.UPPER_SCORE]            # the upper level's: locked, grey, a message only
+        ws.write_blank(r, j, None, st.upper_number)
+        decimals.append((r, j))            # shows 90 and 97,5 alike once the upper level fills it
+        ws.data_validation(r, j, r, j, {"validate": "any", "input_title": C.UPPER_SCORE,
+                                         "input_message": C.UPPER_SCORE_PROMPT})
         ws.write_blank(r, SCOL[C.EXPLANATION], None, st.input_text)
         fit_table_row(ws, r, C.SCORE_TABLE, widths, {C.GROUP: row.group_name, C.LABEL: c.label, C.METHOD: method})
     whole_numbers(ws, st, decimals)
@@ -444,14 +456,15 @@ def _initiative_sheet(wb, st, heading: str) -> None:
     setup_print(ws, landscape=True, header_row=HEADER_ROW, title="Sáng kiến")
 
 
-def _meta_sheet(wb, plan: Plan, unit: Unit, period: Period, layout: FormLayout, issued_at: datetime) -> None:
+def _meta_sheet(wb, plan: Plan, unit: Unit, period: Period, layout: FormLayout, issued_at: datetime,
+                token: str = "") -> None:
     ws = wb.add_worksheet(C.SHEETS[C.META_TABLE])
     meta = {
         "template_version": C.TEMPLATE_VERSION, "plan_id": plan.info.plan_id,
         "plan_version": str(plan.info.version), "plan_fingerprint": plan.fingerprint,
         "unit_code": unit.code, "unit_kind": unit.kind, "cluster_code": unit.cluster,
         "period_code": period.code, "issued_at": issued_at.isoformat(" "), "tool_version": __version__,
-        "targets_digest": layout.digest(unit, plan),
+        "targets_digest": layout.digest(unit, plan), "form_token": token,
     }
     meta.update(meta_entries(plan, unit.code))   # the unit's rules, for the buttons on a PC without the plan
     ws.add_table(0, 0, len(meta), 1, {"name": C.META_TABLE, "columns": [{"header": h} for h in C.META_COLUMNS]})
@@ -469,17 +482,21 @@ def _letter(j: int) -> str:
 
 
 def issue_forms(plan: Plan, period_code: str, out_dir: str | Path,
-                issued_at: datetime | None = None, progress=None) -> list[Path]:
+                issued_at: datetime | None = None, progress=None, register=None) -> list[Path]:
     """One form per active unit into out_dir; returns the written paths (sorted).
-    `progress(done, total)` after each form."""
+    `progress(done, total)` after each form. With a `register` (register.Register), each form
+    carries the random token the register draws for it (the caller saves the register); without
+    one, forms carry no token."""
     period = plan.period(period_code)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     issued_at = issued_at or datetime.now().replace(microsecond=0)
     units = plan.active_units(period)
+    names = {u.code: form_filename(u, period) for u in units}
+    tokens = {} if register is None else register.issue(plan, period_code, units, files=names, issued_at=issued_at)
     paths = []
     for u in units:
-        paths.append(write_form(plan, u, period, out / form_filename(u, period), issued_at))
+        paths.append(write_form(plan, u, period, out / names[u.code], issued_at, tokens.get(u.code, "")))
         if progress is not None:
             progress(len(paths), len(units))
     return sorted(paths)

@@ -204,3 +204,26 @@ def plan_from_form_meta(meta: dict[str, str]) -> Plan:
         raise ThiduaError("Phần quy định kế hoạch lưu trong biểu mẫu đã bị thay đổi nên không dùng được. "
                           "Hãy nhập số liệu vào biểu mẫu gốc được phát.")
     return plan_from_json(text)
+
+
+_UNITS_KEY = '"units":'
+
+
+def embedded_unit_codes(meta: dict[str, str]) -> list[str] | None:
+    """The unit codes of the plan a form carries (an issued form's: exactly its own unit), read
+    cheaply from the JSON's last key ("units", keys sorted); None when the form carries no plan or
+    that part cannot be read (using the copy then fails on its own: plan_from_form_meta)."""
+    parts = [(int(m.group(1)), v) for k, v in meta.items() if isinstance(k, str) and (m := _PART_KEY.fullmatch(k))]
+    if not parts or any(not isinstance(v, str) for _, v in parts) or sum(len(v) for _, v in parts) > MAX_JSON_CHARS:
+        return None
+    text = "".join(v for _, v in sorted(parts))
+    at = text.rfind(_UNITS_KEY)
+    if at < 0:
+        return None
+    try:
+        units, _ = json.JSONDecoder().raw_decode(text, at + len(_UNITS_KEY))
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(units, list) or not all(isinstance(u, dict) for u in units):
+        return None
+    return [str(u.get("code", "")) for u in units]

@@ -136,6 +136,11 @@ class FormData:
         return self.meta.get("plan_fingerprint", "")
 
     @property
+    def token(self) -> str:
+        """The random token the form was issued with ("" when issued without a register)."""
+        return self.meta.get("form_token", "")
+
+    @property
     def report_date(self) -> date | None:
         e = self.info.get("ngay_bao_cao")
         return e.value if e is not None and e.parsed.ok else None
@@ -167,8 +172,9 @@ def list_rows(t: Table) -> list[tuple[int, list, bool]]:
 
 def unit_entered_nothing(wb: Workbook) -> bool:
     """No cell a unit fills holds anything, in the tables read: the issued form came back as issued.
-    (Reporter rows of the unit info, indicator entries, scores and explanations, registrations,
-    pledges, and the lists with the rows typed under them.)"""
+    (Reporter rows of the unit info, indicator entries, self-scores and explanations, registrations,
+    pledges, and the lists with the rows typed under them. The upper level's column does not count:
+    a unit does not fill it, and what is found there is never used.)"""
     def any_in(name: str, columns: tuple[str, ...] | None = None, when=None) -> bool:
         t = wb.table(name)
         if t is None:
@@ -191,7 +197,7 @@ def unit_entered_nothing(wb: Workbook) -> bool:
         return c is None or _text(row[c]) != "formula"
 
     return not (any_in(C.UNIT_TABLE, (C.VALUE,), reporter) or any_in(C.INDICATOR_TABLE, (C.ENTRY,), entry)
-                or any_in(C.SCORE_TABLE, (C.SELF_SCORE, C.UPPER_SCORE, C.EXPLANATION))
+                or any_in(C.SCORE_TABLE, (C.SELF_SCORE, C.EXPLANATION))
                 or any_in(C.REGISTRATION_TABLE, (C.REGISTERED,)) or any_in(C.PLEDGE_TABLE, (C.PLEDGE_VALUE,))
                 or any_in(C.MEMBER_TABLE) or any_in(C.INITIATIVE_TABLE))
 
@@ -373,8 +379,8 @@ def _read_scores(t: Table | None, problems) -> dict[str, ScoreEntry]:
 
         def entry(h: str, typ: str) -> Entry:
             e = Entry(code, f"{label} — {h}", typ, parse_value(row[col[h]], typ), t.sheet, t.address(i, col[h]))
-            if e.parsed.invalid:
-                _unparseable(problems, e)
+            if e.parsed.invalid and h != C.UPPER_SCORE:   # the upper level's column: any value is a finding
+                _unparseable(problems, e)                   # of its own (check.engine), never used
             return e
 
         out[code] = ScoreEntry(code, _text(row[col[C.GROUP]]), label, _number_or_none(row[col[C.POINTS]]),
@@ -407,12 +413,9 @@ def _read_list(t: Table, types: dict[str, str], problems) -> ListTable:
 
 
 def _check_identity(form: FormData, shown: list[tuple], plan, ind: Table) -> None:
-    """Identity shown vs recorded; targets shown vs the digest recorded at issue time."""
+    """Identity shown vs recorded vs the plan; targets shown vs the digest recorded at issue time."""
     p = form.problems
-    code_entry = form.info.get("ma_don_vi")
-    if code_entry is not None and _text(code_entry.raw) != form.unit_code:
-        _problem(p, "identity_changed", code_entry.sheet, code_entry.cell, "ma_don_vi", code_entry.raw,
-                 shown=_text(code_entry.raw), unit=form.unit_code)
+    _identity_problem(form, plan)
     recorded = form.meta.get("targets_digest", "")
     actual = C.targets_digest(form.unit_code, form.plan_fingerprint, [r[:6] for r in shown])
     if recorded != actual:
@@ -472,3 +475,63 @@ def _changed_targets(form: FormData, shown: list[tuple], plan, ind: Table) -> li
     if not out:       # the digest differs but every row matches this plan: the digest itself was edited
         _problem(out, "targets_changed", ind.sheet, None, None, None, "digest", tail=tail)
     return out
+
+
+# The unit's identity as the form shows it (locked cells of tblUnitInfo), what each is compared with.
+_IDENTITY_ROWS = (("ma_don_vi", "mã đơn vị"), ("ten_don_vi", "tên đơn vị"), ("cum", "cụm thi đua"),
+                  ("loai_hinh", "loại hình"))
+_META_SOURCE, _PLAN_SOURCE = "phần nhận dạng ẩn của biểu mẫu", "kế hoạch"
+
+
+def _cluster_shown(plan, code: str) -> str:
+    """The cluster cell of an issued form: "C01 — <cluster name>" (forms.write)."""
+    cluster = plan.cluster_by_code.get(code) if plan is not None else None
+    return f"{code} — {cluster.name}" if cluster else code
+
+
+def _identity_problem(form: FormData, plan) -> None:
+    """One identity_changed problem naming every disagreement between the identity cells the form
+    shows, its hidden meta (unit_code, cluster_code, unit_kind), the plan's unit (when a plan is
+    given) and the unit of the plan the form carries. Texts compare folded (NFC, whitespace)."""
+    from ..plan.embed import embedded_unit_codes
+    from ..plan.model import KIND_LABELS
+
+    meta = form.meta
+    unit = plan.unit_by_code.get(form.unit_code) if plan is not None else None
+    kind = meta.get("unit_kind", "")
+    recorded = {"ma_don_vi": form.unit_code, "cum": meta.get("cluster_code", ""),
+                "loai_hinh": KIND_LABELS.get(kind, kind)}
+    planned = {} if unit is None else {"ten_don_vi": unit.name, "cum": _cluster_shown(plan, unit.cluster),
+                                       "loai_hinh": unit.kind_label}
+    items, first = [], None
+    for code, what in _IDENTITY_ROWS:
+        e = form.info.get(code)
+        if e is None:
+            continue
+        have = _text(e.raw)
+        wrong = []
+        if code in recorded:
+            mine = have.split(" — ", 1)[0].strip() if code == "cum" else have
+            if mine != fold(recorded[code]):
+                wrong.append((_META_SOURCE, recorded[code] or "(trống)"))
+        if code in planned and have != fold(planned[code]):
+            wrong.append((_PLAN_SOURCE, planned[code]))
+        if wrong:
+            first = first or e
+            items.append(f"ô {e.cell}: {what} trên biểu mẫu là '{have or '(trống)'}' nhưng "
+                         + " và ".join(f"{source} ghi '{want}'" for source, want in wrong))
+    carried = embedded_unit_codes(meta)
+    if carried is not None and carried != [form.unit_code]:
+        owner = ", ".join(f"'{c}'" for c in carried) or "(không có đơn vị nào)"
+        items.append(f"quy định kế hoạch kèm biểu mẫu (phần ẩn) là của đơn vị {owner}, không phải "
+                     f"'{form.unit_code}'")
+    if not items:
+        return
+    why = ""
+    if unit is not None and form.plan_fingerprint != plan.fingerprint and any(_PLAN_SOURCE in i for i in items):
+        why = (" Kế hoạch đã đổi sau khi phát biểu mẫu này: nếu kế hoạch mới đổi tên, cụm hay loại hình của đơn vị "
+               "thì hãy phát lại biểu mẫu cho đơn vị.")
+    sheet = first.sheet if first is not None else None
+    _problem(form.problems, "identity_changed", sheet, first.cell if first else None, first.code if first else None,
+             first.raw if first else form.unit_code, where=f"Trang '{sheet}'" if sheet else "Biểu mẫu",
+             unit=form.unit_code or "(không rõ)", what="; ".join(items), why=why)

@@ -1,7 +1,8 @@
 """Score a unit by the plan's score sheet and rate it by the plan's thresholds and floors.
 
 Points computed from data use the values recomputed from the raw entries (never the form's
-own formula cells); an upper-level score, when filled, overrides; the rating says why.
+own formula cells); an upper-level score (from the upper level's record, never from the unit's
+form) overrides; the rating says why.
 Share caps on ratings apply across units, at consolidation, not here.
 """
 from __future__ import annotations
@@ -174,9 +175,11 @@ def eligibility(plan: Plan, unit: Unit | None) -> tuple[bool, str]:
 
 
 def score_form(form, plan: Plan) -> ScoreResult:
-    """Score a read form (FormData): entries recomputed with the plan, scores from the score table."""
+    """Score a read form (FormData): entries recomputed with the plan, self-scores from the score
+    table. The form's "Cấp trên chấm" column is never used: a unit does not score for the upper
+    level (check.engine flags a value found there); upper scores come from the upper level's own
+    record, through score_values."""
     unit = plan.unit_by_code.get(form.unit_code)
     kind = plan.kind_of(form.unit_code, form.unit_kind)
     self_scores = {c: s.self_score.value for c, s in form.scores.items() if s.self_score.parsed.ok}
-    upper_scores = {c: s.upper_score.value for c, s in form.scores.items() if s.upper_score.parsed.ok}
-    return score_values(plan, kind, form.entered(), self_scores, upper_scores, unit, form.unit_code)
+    return score_values(plan, kind, form.entered(), self_scores, {}, unit, form.unit_code)

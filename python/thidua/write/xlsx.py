@@ -20,7 +20,7 @@ import xlsxwriter
 import xlsxwriter.exceptions
 from xlsxwriter.utility import xl_range, xl_rowcol_to_cell
 
-from ..contract import FORMULA_FILL, INPUT_FILL   # the form's colours are part of its contract
+from ..contract import FORMULA_FILL, INPUT_FILL, UPPER_FILL   # the form's colours are part of its contract
 
 FONT = "Times New Roman"
 A4 = 9
@@ -289,6 +289,7 @@ class Styles:
         self.formula_number = f(border=1, num_format=DECIMAL_FORMAT, locked=True, bg_color=FORMULA_FILL)
         self.formula_percent = f(border=1, num_format="0.00%", locked=True, bg_color=FORMULA_FILL)
         self.formula_text = f(border=1, locked=True, bg_color=FORMULA_FILL, align="center", text_wrap=True)
+        self.upper_number = f(border=1, num_format=DECIMAL_FORMAT, locked=True, bg_color=UPPER_FILL)   # cấp trên chấm
         self.whole = wb.add_format({"num_format": INTEGER_FORMAT})   # conditional format: see whole_numbers
 
     def number_for(self, value):
