@@ -77,3 +77,18 @@ def _shift(ref: str, at: int, n: int) -> str:
     if r.min_row >= at:
         r.shift(row_shift=n)
     return r.coord
+
+
+def set_table_rows(path, table: str, keys: tuple[str, ...], edits: dict) -> None:
+    """What a reviewer types into a table of a workbook: {key values: {header: value}}, rows found by
+    their key columns (a unit code, a criterion), saved in place."""
+    from openpyxl import load_workbook
+    wb = load_workbook(path, keep_vba=keeps_macros(path))
+    ws, t = find_table(wb, table)
+    min_col, min_row, max_col, max_row = range_boundaries(t.ref)
+    headers = [ws.cell(min_row, c).value for c in range(min_col, max_col + 1)]
+    for r in range(min_row + 1, max_row + 1):
+        key = tuple(ws.cell(r, min_col + headers.index(k)).value for k in keys)
+        for header, value in edits.get(key, {}).items():
+            ws.cell(r, min_col + headers.index(header)).value = value
+    wb.save(path)

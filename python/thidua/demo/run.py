@@ -72,7 +72,12 @@ def run_demo(out: Path, seed: int = 2026) -> int:
     issued_dir, returned = out / f"bieu_mau_{PERIOD}", out / f"nop_ve_{PERIOD}"
     if issued_dir.exists():
         shutil.rmtree(issued_dir)
-    issued = issue_forms(plan, PERIOD, issued_dir)
+    from .. import register as R
+    reg = R.load_or_new(R.register_path(plan_path), plan)
+    issued = issue_forms(plan, PERIOD, issued_dir, register=reg)
+    reg.save(R.register_path(plan_path))
+    for c in plan.clusters:                                   # each cluster lead's pack, with its forms
+        reg.for_cluster(c.code).save(issued_dir / R.pack_name(c.code))
     filled, missing = play_province(plan, period, issued, returned, rng)
     issued_by_unit = {p.name.split("_")[1]: p for p in issued}
     bad = plant_bad_files(returned, filled, rng, blank=issued_by_unit[missing[0].code] if missing else None)
@@ -93,27 +98,29 @@ def run_demo(out: Path, seed: int = 2026) -> int:
     elapsed = time.perf_counter() - t0
     _print_summary(plan, period, plan_path, issued, issued_dir, returned, forms, failures, missing, out, elapsed)
     _print_checks(results, findings_path)
-    _consolidate(plan, returned, out)
+    _consolidate(plan, returned, out, reg)
+    from .yearend import play_year_end
+    play_year_end(plan, plan_path, out, rng)
     print(f"Xong sau {format_number_vi(time.perf_counter() - t0, 1)} giây.")
     return 0
 
 
-def _consolidate(plan, returned: Path, out: Path) -> dict:
+def _consolidate(plan, returned: Path, out: Path, reg=None) -> dict:
     """The cluster leads' and the industry's consolidation of the returned folder, then the
     industry roll-up from the cluster workbooks alone (it must give the same figures)."""
     from ..consolidate.core import consolidate, read_inputs, run
     from ..consolidate.report import headline, rating_targets, ratings_line
     from ..consolidate.workbook import write_consolidation
     industry_path = out / f"tong_hop_nganh_{PERIOD}.xlsx"
-    industry = run([returned], plan, PERIOD, industry_path)
+    industry = run([returned], plan, PERIOD, industry_path, register=reg)
     cluster_dir = out / f"tong_hop_cum_{PERIOD}"
     if cluster_dir.exists():
         shutil.rmtree(cluster_dir)
-    read = read_inputs([returned], plan, PERIOD)
+    read = read_inputs([returned], plan, PERIOD, register=reg)
     cluster_paths = [write_consolidation(consolidate([returned], plan, PERIOD, [c.code], read=read),
                                          cluster_dir / f"tong_hop_{c.code}_{PERIOD}.xlsx") for c in plan.clusters]
     rollup_path = out / f"tong_hop_nganh_tu_cum_{PERIOD}.xlsx"
-    rollup = run([cluster_dir], plan, PERIOD, rollup_path)
+    rollup = run([cluster_dir], plan, PERIOD, rollup_path, register=reg)
     same = industry.figures() == rollup.figures()
     print(f"• Tổng hợp toàn ngành: {industry_path}")
     print(f"    {headline(industry)}")
