@@ -21,11 +21,11 @@ from thidua.write.tables import KINDS, WHOLE, Col, TableError, TableSpec, compil
 TABLES = {
     "industry": ["tblIndustryTargets", "tblRatingDistribution", "tblClusterRatings", "tblClusterTargets",
                  "tblLeaders", "tblCompleteness", "tblMissing", "tblLate", "tblCum_*", "tblCapMoves",
-                 "tblProposals", "tblAwardCounts", "tblAwardTally", "tblInventory", "tblUnitInputs",
+                 "tblReminders", "tblProposals", "tblAwardCounts", "tblAwardTally", "tblInventory", "tblUnitInputs",
                  "tblMemberInputs", "tblConsolidationMeta"],
     "cluster": ["tblIndustryTargets", "tblRatingDistribution", "tblClusterRatings", "tblUnitScores",
                 "tblClusterTargets", "tblLeaders", "tblCompleteness", "tblMissing", "tblLate", "tblCum_*",
-                "tblCapMoves", "tblProposals", "tblAwardCounts", "tblAwardTally", "tblInventory",
+                "tblCapMoves", "tblReminders", "tblProposals", "tblAwardCounts", "tblAwardTally", "tblInventory",
                 "tblUnitInputs", "tblMemberInputs", "tblConsolidationMeta"],
     "findings": ["tblFindings", "tblFiles"],
 }

@@ -31,6 +31,7 @@ from .records import DUPLICATE, FLAG_TEXT, INCLUDED, OUT_OF_SCOPE, STATUS_LABELS
 from .report import files_line, lines
 from .review_sheets import protect, write_judgement_sheets, write_record_sheets
 from .seal import DIGEST, seal_text
+from .sendback import write_reminder_sheet
 
 RATING_COLORS = ("#1F4E79", "#2E75B6", "#9DC3E6", "#C00000", "#A6A6A6", "#FFD966", "#70AD47", "#7030A0")
 
@@ -64,6 +65,7 @@ def _write_sheets(wb, c) -> None:
     _caps(b, c)
     write_judgement_sheets(b, c)
     write_record_sheets(b, c, digests)
+    write_reminder_sheet(b, c)
     write_award_sheets(b, c)
     _inventory(b, c)
     _inputs(b, c, digests)

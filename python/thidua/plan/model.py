@@ -28,6 +28,7 @@ class PlanInfo:
     issued_on: date | None = None
     min_months_active: int = 0
     min_months_after_merger: int = 0
+    resubmit_days: int | None = None      # days a unit has to resubmit after a notice (None: the upper level says)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ INFO_KEYS = {
     "issued_on": ("ngay_ban_hanh", "date", False, None, None),
     "min_months_active": ("so_thang_toi_thieu", "int", False, 0, 120),
     "min_months_after_merger": ("so_thang_sau_sap_nhap", "int", False, 0, 120),
+    "resubmit_days": ("so_ngay_bo_sung", "int", False, 1, 365),
 }
 
 Rows = list  # [(row, sheet, {column key: value})]

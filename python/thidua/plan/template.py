@@ -35,7 +35,7 @@ INSTRUCTIONS = [
 ]
 SHEET_HELP = {
     schema.PLAN_INFO.name: "thông tin chung: số hiệu, phiên bản, năm thi đua, đơn vị ban hành, số tháng hoạt "
-                           "động tối thiểu để được xếp loại.",
+                           "động tối thiểu để được xếp loại, số ngày đơn vị được bổ sung sau khi nhận thông báo.",
     schema.CLUSTERS.name: "các cụm thi đua và đơn vị trưởng cụm.",
     schema.UNITS.name: "danh sách công đoàn cơ sở: cụm, loại hình, ngày bắt đầu hoạt động, còn hoạt động hay "
                        "không, số người lao động.",
