@@ -55,6 +55,11 @@ def test_issue_forms_from_the_open_plan(plan, plan_path, tmp_path):
     assert said[-1][0].startswith(f"Đã phát {len(units)} biểu mẫu Đợt 1")
     form = read_form(paths[0], plan)
     assert form.period_code == "dot-1" and paths[0].suffix == ".xlsm"
+    from thidua import register as R          # the button keeps the register beside the plan, packs by the forms
+    reg = R.load(R.register_path(copy), plan)
+    assert reg.form_problem(form.unit_code, plan.unit(form.unit_code).cluster, "dot-1", form.token) is None
+    assert (tmp_path / "bieu_mau_dot-1" / R.pack_name(plan.unit(form.unit_code).cluster)).is_file()
+    assert "Sổ phát hành" in said[-1][0]
 
 
 def test_issue_forms_needs_a_saved_plan_and_says_what_is_wrong(plan_path, issued, tmp_path):

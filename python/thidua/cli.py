@@ -154,6 +154,12 @@ def build_parser() -> argparse.ArgumentParser:
     cons.add_argument("--check", action="store_true",
                       help="chạy cả bộ kiểm tra (như thidua check) để đếm lỗi từng biểu mẫu; chậm hơn")
     cons.add_argument("--json", action="store_true", help="in các số liệu tổng hợp dạng JSON")
+    cons.add_argument("--register", action="append", metavar="TỆP_JSON",
+                      help="sổ phát hành (cấp ngành) hoặc sổ của cụm để xác thực biểu mẫu và niêm phong bảng tổng "
+                           "hợp; mặc định: tệp *_so_phat_hanh.json hoặc so_phat_hanh_cum_*.json cạnh tệp kế hoạch")
+    cons.add_argument("--send-back", metavar=FOLDER,
+                      help="ghi thông báo kết quả kiểm tra cho từng đơn vị có lỗi hoặc bị trả lại, và danh sách "
+                           "nhắc (tệp .csv để trộn thư) vào thư mục này")
 
     demo = sub.add_parser("demo", help="chạy thử toàn bộ trên dữ liệu tỉnh mẫu")
     demo.add_argument("--out", default="demo_output", metavar=FOLDER, help="thư mục kết quả (mặc định demo_output)")
@@ -259,20 +265,15 @@ def _dispatch(args) -> int:
         return EXIT_OK
     if args.command == "forms":
         from . import register
-        from .forms.write import issue_forms
+        from .forms.write import issue_registered
         from .plan.read import read_plan
         plan = read_plan(args.plan)
         if args.period not in plan.period_by_code:
             codes = ", ".join(plan.period_by_code)
             raise ThiduaError(f"Không có đợt '{args.period}' trong kế hoạch. Các đợt: {codes}.")
-        reg_path = register.register_path(args.plan)
-        reg = register.load_or_new(reg_path, plan)       # earlier issues stay: their forms remain valid
         with _progress(args, "Đang phát biểu mẫu", "biểu mẫu") as progress:
-            paths = issue_forms(plan, args.period, args.out, progress=progress, register=reg)
-        reg.save(reg_path)
-        out = Path(args.out)
-        clusters = dict.fromkeys(u.cluster for u in plan.active_units(plan.period(args.period)))
-        packs = [reg.for_cluster(code).save(out / register.pack_name(code)) for code in clusters]
+            issued = issue_registered(plan, args.plan, args.period, args.out, progress=progress)
+        out, paths, reg_path, packs = Path(args.out), issued.forms, issued.register, issued.packs
         print(f"Đã phát {len(paths)} biểu mẫu vào {out.resolve()}")
         print(f"Sổ phát hành (mã xác thực của từng biểu mẫu, khóa của cụm và ngành): {reg_path.resolve()}. "
               "Cấp ngành giữ tệp này cạnh tệp kế hoạch, không gửi cho đơn vị hay cụm; mất tệp này thì không xác "
@@ -388,10 +389,17 @@ def _consolidate(args) -> int:
     from .consolidate.records import BLANK, REJECTED, UNREADABLE
     from .consolidate.report import short_text
     from .plan.read import read_plan
+    from . import register as R
     plan = read_plan(args.plan)
+    register = R.load_all(args.register or R.find(args.plan), plan)
     with _progress(args, "Đang đọc tệp") as progress:
         result = run(args.inputs, plan, args.period, args.out, args.cluster, workers=args.workers,
-                     check=args.check, progress=progress)
+                     check=args.check or bool(args.send_back), progress=progress, register=register)
+    if args.send_back:
+        from .consolidate.sendback import write_send_back
+        notices, csv_path = write_send_back(result, Path(args.send_back))
+        if not args.json:
+            print(f"Đã ghi {len(notices)} thông báo kết quả kiểm tra và danh sách nhắc {csv_path}")
     status = EXIT_FINDINGS if any(e.status in (REJECTED, UNREADABLE, BLANK) for e in result.entries) else EXIT_OK
     if args.json:
         return _emit(lambda: print(json.dumps(result.figures(), ensure_ascii=False, indent=2, default=_jsonable)),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..check.findings import SEVERITIES
 from ..check.report import check_files, write_findings_workbook
-from ..forms.write import issue_forms
+from ..forms.write import issue_registered
 from ..plan.read import read_plan
 from ..plan.template import write_plan
 from ..values import format_number_vi
@@ -73,11 +73,8 @@ def run_demo(out: Path, seed: int = 2026) -> int:
     if issued_dir.exists():
         shutil.rmtree(issued_dir)
     from .. import register as R
-    reg = R.load_or_new(R.register_path(plan_path), plan)
-    issued = issue_forms(plan, PERIOD, issued_dir, register=reg)
-    reg.save(R.register_path(plan_path))
-    for c in plan.clusters:                                   # each cluster lead's pack, with its forms
-        reg.for_cluster(c.code).save(issued_dir / R.pack_name(c.code))
+    issued = issue_registered(plan, plan_path, PERIOD, issued_dir).forms
+    reg = R.load(R.register_path(plan_path), plan)
     filled, missing = play_province(plan, period, issued, returned, rng)
     issued_by_unit = {p.name.split("_")[1]: p for p in issued}
     bad = plant_bad_files(returned, filled, rng, blank=issued_by_unit[missing[0].code] if missing else None)

@@ -19,7 +19,7 @@ from ..consolidate import review as RV
 from ..consolidate.core import consolidate, read_inputs
 from ..consolidate.report import review_lines
 from ..consolidate.workbook import write_consolidation
-from ..forms.write import issue_forms
+from ..forms.write import issue_registered
 from ..values import format_number_vi
 from .edits import set_table_rows
 from .fill import play_province
@@ -32,12 +32,11 @@ def pts(x) -> str:
 def play_year_end(plan, plan_path: Path, out: Path, rng: random.Random) -> dict:
     period = next((p for p in plan.periods if p.closes_year), plan.periods[-1])
     reg_path = R.register_path(plan_path)
-    reg = R.load_or_new(reg_path, plan)
     issued_dir, returned = out / f"bieu_mau_{period.code}", out / f"nop_ve_{period.code}"
     if issued_dir.exists():
         shutil.rmtree(issued_dir)
-    issued = issue_forms(plan, period.code, issued_dir, register=reg)
-    reg.save(reg_path)
+    issued = issue_registered(plan, plan_path, period.code, issued_dir).forms
+    reg = R.load(reg_path, plan)
     play_province(plan, period, issued, returned, rng)
     print(f"• CUỐI NĂM — {period.name}: đã phát {len(issued)} biểu mẫu (mỗi biểu mẫu một mã xác thực, ghi vào "
           f"sổ phát hành {reg_path.name}); đơn vị nộp về {returned}")

@@ -107,9 +107,9 @@ def issue_forms(book=None, today: date | None = None):
                     "Biểu mẫu cũ cùng tên trong thư mục đó sẽ được ghi đè. Tiếp tục?")
         if book.app.alert(question, title=TITLE, buttons="ok_cancel") == "cancel":
             return []
-        paths = issue_plan(plan, period.code, out)
-        _alert(book, issued_message(paths, period, out))
-        return paths
+        issued = issue_plan(plan, period.code, out, plan_path)
+        _alert(book, issued_message(issued.forms, period, out, issued))
+        return issued.forms
 
 
 def choose_period(plan, today: date):
@@ -128,14 +128,20 @@ def default_output_dir(plan_path: str | Path, period) -> Path:
     return Path(plan_path).resolve().parent / f"bieu_mau_{period.code}"
 
 
-def issue_plan(plan, period_code: str, out_dir: str | Path) -> list[Path]:
-    from ..forms.write import issue_forms as write_forms
-    return write_forms(plan, period_code, out_dir)
+def issue_plan(plan, period_code: str, out_dir: str | Path, plan_path: str | Path):
+    """The forms, the register beside the plan and the clusters' packs (forms.write.issue_registered)."""
+    from ..forms.write import issue_registered
+    return issue_registered(plan, plan_path, period_code, out_dir)
 
 
-def issued_message(paths: list[Path], period, out_dir: Path) -> str:
-    return (f"Đã phát {len(paths)} biểu mẫu {period.name} vào thư mục:\n{out_dir}\n\n"
+def issued_message(paths: list[Path], period, out_dir: Path, issued=None) -> str:
+    text = (f"Đã phát {len(paths)} biểu mẫu {period.name} vào thư mục:\n{out_dir}\n\n"
             "Gửi mỗi đơn vị đúng tệp mang mã của đơn vị (tên tệp: cụm_mã đơn vị_đợt_tên).")
+    if issued is not None:
+        text += (f"\n\nSổ phát hành (mã xác thực từng biểu mẫu, khóa của cụm và ngành): {issued.register.name}, cạnh "
+                 f"tệp kế hoạch — cấp ngành giữ, không gửi đi. {len(issued.packs)} gói sổ của cụm "
+                 "(so_phat_hanh_cum_<mã cụm>.json) trong thư mục biểu mẫu: gửi mỗi gói cho trưởng cụm đó.")
+    return text
 
 
 def choose_folder(book, title: str, initial: str | Path | None = None):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -500,3 +501,25 @@ def issue_forms(plan: Plan, period_code: str, out_dir: str | Path,
         if progress is not None:
             progress(len(paths), len(units))
     return sorted(paths)
+
+
+@dataclass(frozen=True)
+class Issued:
+    forms: list[Path]
+    register: Path                 # the full register, beside the plan (the industry keeps it)
+    packs: list[Path]              # one per cluster, beside the forms (each to its cluster lead)
+
+
+def issue_registered(plan: Plan, plan_path: str | Path, period_code: str, out_dir: str | Path,
+                     issued_at: datetime | None = None, progress=None) -> Issued:
+    """Issue the forms with a token each, recorded in the register beside the plan (earlier issues
+    stay valid), and write each cluster's pack next to the forms. One way for the CLI, the Tạo
+    biểu mẫu button and the demo."""
+    from .. import register as R
+    reg_path = R.register_path(plan_path)
+    reg = R.load_or_new(reg_path, plan)
+    paths = issue_forms(plan, period_code, out_dir, issued_at, progress, register=reg)
+    reg.save(reg_path)
+    clusters = dict.fromkeys(u.cluster for u in plan.active_units(plan.period(period_code)))
+    packs = [reg.for_cluster(code).save(Path(out_dir) / R.pack_name(code)) for code in clusters]
+    return Issued(paths, reg_path, packs)
