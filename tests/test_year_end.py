@@ -8,7 +8,6 @@ with the marks applied by hand), never read back from the tool's own result.
 from __future__ import annotations
 
 import shutil
-from datetime import date
 
 import pytest
 from openpyxl import load_workbook
@@ -59,28 +58,7 @@ def _clean_expected(plan, unit):
 def expected_total(plan, year, code, upper=None) -> float:
     """The unit's total by the plan's score sheet, with the upper levels' marks `upper` applied."""
     unit = plan.unit(code)
-    f = Filled(unit, year["filled"][code], _clean_expected(plan, unit))
-    if not upper:
-        return score(plan, f)[0]
-    base = score(plan, f)[0]
-    # the plan's criteria are additive: swap each marked criterion's points for the clamped mark
-    from support.consolidation import unit_values, met, self_scores
-    values, own = unit_values(plan, f), self_scores(f.path)
-    total = base
-    for c in plan.criteria_for(unit.kind):
-        if c.code not in upper:
-            continue
-        if c.method == "self":
-            was = min(c.points, max(0.0, own.get(c.code) or 0.0))
-        else:
-            t = plan.target_by_code[c.target]
-            v = values.get(t.field)
-            if c.method == "all_or_nothing":
-                was = c.points if met(t, v) else 0.0
-            else:
-                was = round(c.points * max(0.0, min(1.0, v / t.value)), 2)
-        total += max(0.0, min(c.points, upper[c.code])) - was
-    return round(total, 2)
+    return score(plan, Filled(unit, year["filled"][code], _clean_expected(plan, unit)), upper)[0]
 
 
 def set_rows(path, table: str, edits: dict):
@@ -194,8 +172,7 @@ def test_record_edited_after_sealing_is_not_taken_by_the_industry(plan, year, tm
     u1 = units_of(plan, C1)[0]
     x = plan.criteria_for(plan.unit(u1).kind)[0]
     set_rows(w1, K.SCORE_REVIEW_TABLE, {(u1, x.code): {"Cụm chấm": 0}})      # typed, never re-consolidated
-    ind = run([w1], plan, [C1], tmp_path / "nganh.xlsx", reg) if False else \
-        consolidate([w1], plan, PERIOD, None, workers=0, register=reg)
+    ind = consolidate([w1], plan, PERIOD, None, workers=0, register=reg)
     assert (u1, x.code) not in ind.review.cluster.marks
     assert any("đã bị sửa sau khi" in p for p in ind.review.problems)
 
@@ -230,14 +207,7 @@ def set_rows_inputs(path, unit, header, value):
 
 
 def _meta(path, key, value):
-    wb = load_workbook(path)
-    for ws in wb.worksheets:
-        if K.META_TABLE in ws.tables:
-            c0, r0, c1, r1 = range_boundaries(ws.tables[K.META_TABLE].ref)
-            for r in range(r0 + 1, r1 + 1):
-                if ws.cell(r, c0).value == key:
-                    ws.cell(r, c0 + 1).value = value
-    wb.save(path)
+    set_key(path, K.META_TABLE, key, value)
 
 
 def test_forged_cluster_workbooks_are_refused(plan, year, tmp_path):
@@ -262,7 +232,6 @@ def test_forged_cluster_workbooks_are_refused(plan, year, tmp_path):
 
 
 def test_forged_forms_are_refused(plan, year, tmp_path):
-    from thidua.demo.edits import table_cell
     reg = year["register"]
     a, b = units_of(plan, C1)[:2]
     folder = tmp_path / "in"
@@ -291,7 +260,6 @@ def test_forged_forms_are_refused(plan, year, tmp_path):
     assert by_name[blank.name].code == "not_authentic" and "không có mã xác thực" in by_name[blank.name].reason
     assert by_name[mixed.name].code == "mixed_workbook" and by_name[mixed.name].status == REJECTED
     assert not c.results
-    del table_cell
 
 
 def _form_meta(path) -> dict:
@@ -306,14 +274,13 @@ def _form_meta(path) -> dict:
 
 def _set_form_meta(path, key, value):
     from thidua import contract as C
-    wb = load_workbook(path, keep_vba=True)
-    for ws in wb.worksheets:
-        if C.META_TABLE in ws.tables:
-            c0, r0, c1, r1 = range_boundaries(ws.tables[C.META_TABLE].ref)
-            for r in range(r0 + 1, r1 + 1):
-                if ws.cell(r, c0).value == key:
-                    ws.cell(r, c0 + 1).value = value
-    wb.save(path)
+    set_key(path, C.META_TABLE, key, value)
+
+
+def set_key(path, table: str, key: str, value):
+    """A key/value table's value (a form's tblMeta, a workbook's tblConsolidationMeta)."""
+    from thidua.demo.edits import set_table_rows
+    set_table_rows(path, table, ("Khóa",), {(key,): {"Giá trị": value}})
 
 
 def test_conflicting_copies_are_shown_and_a_person_chooses(plan, year, tmp_path):
@@ -333,4 +300,3 @@ def test_conflicting_copies_are_shown_and_a_person_chooses(plan, year, tmp_path)
     assert again.results[code].record.file == first.name
     assert again.conflicts[0].chosen == RV.CLUSTER
     assert again.results[code].ev.values["so_sang_kien"] == 3
-    assert date.today()     # keep the import honest

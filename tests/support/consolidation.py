@@ -142,16 +142,20 @@ def eligible(plan, unit) -> bool:
     return date(start.year + years, month0 + 1, min(start.day, 28)) <= date(plan.info.year + 1, 1, 1)
 
 
-def score(plan, filled) -> tuple[float, str | None]:
-    """(total, rating) by the plan's score sheet, thresholds and floors."""
+def score(plan, filled, upper: dict | None = None) -> tuple[float, str | None]:
+    """(total, rating) by the plan's score sheet, thresholds and floors; `upper`: the upper
+    levels' marks by criterion, each replacing that criterion's points (within 0..points)."""
     kind = filled.unit.kind
     values = unit_values(plan, filled)
     own = self_scores(filled.path)
+    upper = upper or {}
     groups = {}
     for g in plan.groups_for(kind):
         pts = 0.0
         for c in (c for c in plan.criteria if c.group == g.code):
-            if c.method == "self":
+            if c.code in upper:
+                got = min(c.points, max(0.0, upper[c.code]))
+            elif c.method == "self":
                 got = min(c.points, max(0.0, own.get(c.code) or 0.0))
             else:
                 t = plan.target_by_code[c.target]

@@ -151,6 +151,8 @@ def _inputs_editable(b: Book, ws, spec: TableSpec, placed, c) -> None:
         if not col.kind.startswith("input_"):
             continue
         ws.set_column(j, j, b.widths[ws.name][j], b.r.fmt(col.kind))
+        if placed.header_row > 0:               # the empty line above the header stays plain
+            ws.write_blank(placed.header_row - 1, j, None, b.fmt["text"])
         h = col.header
         if h in {RV.LEVEL_COLUMNS[c.level].state}:
             ws.data_validation(placed.first, j, last, j, {"validate": "list", "source": list(RV.STATE_LABELS.values()),
@@ -186,41 +188,29 @@ def write_record_sheets(b: Book, c, digests: list[str]) -> None:
             yield row
 
     note = EDIT_NOTE[c.level]
-    ws = b.sheet("Chấm điểm cấp trên", StreamSheet)
-    spec = score_review_spec(c)
-    width, n = b.prepare(ws, spec)
-    row = b.lines(ws, 0, [("title", f"ĐIỂM CẤP TRÊN CHẤM THEO TIÊU CHÍ — {c.period.name.upper()}"), ("note", note),
-                          ("note", "Điểm được tính: điểm ngành chấm nếu có, nếu không là điểm cụm chấm, nếu không là "
-                                   "điểm theo số liệu (tiêu chí chấm theo số liệu) hoặc điểm tự chấm; cột do đơn vị "
-                                   "ghi 'Cấp trên chấm' trên biểu mẫu không bao giờ được dùng.")], width, n) + 1
-    placed = b.table(ws, spec, row, keep(score_review_rows(c)), stream=True)
-    _inputs_editable(b, ws, spec, placed, c)
-    ws.freeze_panes(placed.first, 2)
-    protect(ws)
-    b.page(ws, title="Chấm điểm cấp trên", header_row=placed.header_row, n_printed=n, last_row=placed.last)
-
-    ws = b.sheet("Xét duyệt đơn vị")
-    spec = unit_review_spec(c)
-    width, n = b.prepare(ws, spec)
-    row = b.lines(ws, 0, [("title", f"XÉT DUYỆT TỪNG ĐƠN VỊ — {c.period.name.upper()}"), ("note", note),
-                          ("note", STATE_HELP)], width, n) + 1
-    placed = b.table(ws, spec, row, list(keep(unit_review_rows(c))))
-    _inputs_editable(b, ws, spec, placed, c)
-    ws.freeze_panes(placed.first, 2)
-    protect(ws)
-    b.page(ws, title="Xét duyệt đơn vị", header_row=placed.header_row, n_printed=n, last_row=placed.last)
-
-    ws = b.sheet("Họp cụm")
-    spec = meeting_spec(c)
-    width, n = b.prepare(ws, spec)
-    lines = [("title", f"HỌP CỤM VÀ DUYỆT KẾT QUẢ CỤM — {c.period.name.upper()}"), ("note", note),
-             ("note", "Đơn vị dẫn đầu được bầu và đơn vị đề nghị Cờ thi đua ghi bằng mã đơn vị. Cụm ký xác nhận khi "
-                      "có tên trưởng cụm ký; cấp ngành duyệt hoặc trả lại kết quả cả cụm.")]
-    row = b.lines(ws, 0, lines, width, n) + 1
-    placed = b.table(ws, spec, row, list(keep(meeting_rows(c))))
-    _inputs_editable(b, ws, spec, placed, c)
-    protect(ws)
-    b.page(ws, title="Họp cụm", header_row=placed.header_row, n_printed=n, last_row=placed.last)
+    period = c.period.name.upper()
+    sheets = (   # (sheet, title, notes, spec, rows, streamed, columns frozen)
+        ("Chấm điểm cấp trên", f"ĐIỂM CẤP TRÊN CHẤM THEO TIÊU CHÍ — {period}",
+         [note, "Điểm được tính: điểm ngành chấm nếu có, nếu không là điểm cụm chấm, nếu không là điểm theo số liệu "
+                "(tiêu chí chấm theo số liệu) hoặc điểm tự chấm; cột do đơn vị ghi 'Cấp trên chấm' trên biểu mẫu "
+                "không bao giờ được dùng."], score_review_spec(c), score_review_rows(c), True, 2),
+        ("Xét duyệt đơn vị", f"XÉT DUYỆT TỪNG ĐƠN VỊ — {period}", [note, STATE_HELP], unit_review_spec(c),
+         unit_review_rows(c), False, 2),
+        ("Họp cụm", f"HỌP CỤM VÀ DUYỆT KẾT QUẢ CỤM — {period}",
+         [note, "Đơn vị dẫn đầu được bầu và đơn vị đề nghị Cờ thi đua ghi bằng mã đơn vị. Cụm ký xác nhận khi có "
+                "tên trưởng cụm ký; cấp ngành duyệt hoặc trả lại kết quả cả cụm."], meeting_spec(c), meeting_rows(c),
+         False, 0),
+    )
+    for name, title, notes, spec, rows, streamed, frozen in sheets:
+        ws = b.sheet(name, StreamSheet) if streamed else b.sheet(name)
+        width, n = b.prepare(ws, spec)
+        row = b.lines(ws, 0, [("title", title), *(("note", x) for x in notes)], width, n) + 1
+        placed = b.table(ws, spec, row, keep(rows) if streamed else list(keep(rows)), stream=streamed)
+        _inputs_editable(b, ws, spec, placed, c)
+        if frozen:
+            ws.freeze_panes(placed.first, frozen)
+        protect(ws)
+        b.page(ws, title=name, header_row=placed.header_row, n_printed=n, last_row=placed.last)
 
 
 # --- Điểm cấp trên chấm (tblOverrides) and Bản nộp khác nhau (tblConflicts) -----------------------
