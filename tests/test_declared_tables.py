@@ -22,11 +22,13 @@ TABLES = {
     "industry": ["tblIndustryTargets", "tblRatingDistribution", "tblClusterRatings", "tblClusterTargets",
                  "tblLeaders", "tblCompleteness", "tblMissing", "tblLate", "tblCum_*", "tblCapMoves",
                  "tblReminders", "tblProposals", "tblAwardCounts", "tblAwardTally", "tblInventory", "tblUnitInputs",
-                 "tblMemberInputs", "tblConsolidationMeta"],
+                 "tblMemberInputs", "tblConsolidationMeta", "tblScoreReview", "tblUnitReview", "tblClusterMeeting",
+                 "tblOverrides", "tblConflicts"],
     "cluster": ["tblIndustryTargets", "tblRatingDistribution", "tblClusterRatings", "tblUnitScores",
                 "tblClusterTargets", "tblLeaders", "tblCompleteness", "tblMissing", "tblLate", "tblCum_*",
                 "tblCapMoves", "tblReminders", "tblProposals", "tblAwardCounts", "tblAwardTally", "tblInventory",
-                "tblUnitInputs", "tblMemberInputs", "tblConsolidationMeta"],
+                "tblUnitInputs", "tblMemberInputs", "tblConsolidationMeta", "tblScoreReview", "tblUnitReview",
+                "tblClusterMeeting", "tblOverrides", "tblConflicts"],
     "findings": ["tblFindings", "tblFiles"],
 }
 CASES = [(book, name) for book, names in TABLES.items() for name in names]
@@ -55,8 +57,8 @@ def written(plan, inbox, tmp_path_factory, soffice):
     capped = dataclasses.replace(plan, ratings=ratings)
     cluster = inbox.missing[0].cluster
     makers = {
-        "industry": lambda p: write_consolidation(consolidate([inbox.folder], capped, PERIOD), p),
-        "cluster": lambda p: write_consolidation(consolidate([inbox.folder], capped, PERIOD, [cluster]), p),
+        "industry": lambda p: write_consolidation(judged(consolidate([inbox.folder], capped, PERIOD)), p),
+        "cluster": lambda p: write_consolidation(judged(consolidate([inbox.folder], capped, PERIOD, [cluster])), p),
         "findings": lambda p: write_findings_workbook(
             check_files([inbox.folder], plan), p, plan),
     }
@@ -72,6 +74,21 @@ def written(plan, inbox, tmp_path_factory, soffice):
         sheets.Book.table = original
     lo = convert([p for p, _ in books.values()], out / "lo")
     return {book: (path, lo[path], tables) for book, (path, tables) in books.items()}
+
+
+def judged(c):
+    """An upper-level mark and two differing copies of one unit, so their tables are written too."""
+    from thidua.consolidate.inventory import Candidate, Conflict
+    from thidua.consolidate.review import CLUSTER, Override
+    r = next(iter(c.results.values()))
+    code, data, own, _, final = r.ev.criteria[0]
+    crit = c.plan.criterion_by_code[code] if hasattr(c.plan, "criterion_by_code") else \
+        next(x for x in c.plan.criteria if x.code == code)
+    c.overrides = [Override(r.unit, "Tên", r.ev.cluster, code, crit.label, crit.points, own, final, 0.0, "Ghi chú",
+                            CLUSTER, "Người xem xét")]
+    c.conflicts = [Conflict(r.unit, Candidate(r.record, r.ev, 0), Candidate(r.record, r.ev, 0),
+                            [("Số sáng kiến", 3, 7)])]
+    return c
 
 
 def _find(written, book: str, name: str):
