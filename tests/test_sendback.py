@@ -33,19 +33,9 @@ NOTE = "Minh chứng chưa đủ."
 
 
 def _edit(path: Path, table: str, match: dict, values: dict) -> None:
-    """Type into a row of a table of the workbook (the row whose cells equal `match`)."""
-    wb = load_workbook(path)
-    for ws in wb.worksheets:
-        if table in ws.tables:
-            c1, r1, c2, r2 = range_boundaries(ws.tables[table].ref)
-            heads = [ws.cell(r1, j).value for j in range(c1, c2 + 1)]
-            for i in range(r1 + 1, r2 + 1):
-                if all(ws.cell(i, c1 + heads.index(h)).value == v for h, v in match.items()):
-                    for h, v in values.items():
-                        ws.cell(i, c1 + heads.index(h)).value = v
-                    wb.save(path)
-                    return
-    raise AssertionError(f"no row {match} in {table}")
+    """Type into a row of a table of the workbook (the row whose key cells equal `match`)."""
+    from thidua.demo.edits import set_table_rows
+    set_table_rows(path, table, tuple(match), {tuple(match.values()): values})
 
 
 def _table(path: Path, name: str) -> list[dict]:
