@@ -51,6 +51,24 @@ def test_cluster_button_writes_one_workbook_per_cluster(plan, desk):
     assert rolled.figures() == core.figures()                        # same core, lossless
 
 
+def test_cluster_button_keeps_what_the_cluster_entered(plan, desk):
+    """Pressed again after the cluster typed its marks and states: kept, recomputed, listed."""
+    from thidua.consolidate import review as RV
+    from thidua.demo.edits import set_table_rows
+    book = plan_book(desk)
+    first = H.consolidate_cluster(book, today=date(2026, 7, 20))[0]
+    unit = sorted((desk / f"nop_ve_{PERIOD}").glob("C01_*.xlsm"))[0].name.split("_")[1]
+    crit = plan.criteria_for(plan.unit(unit).kind)[0]
+    set_table_rows(first, "tblScoreReview", RV.SCORE_KEYS, {(unit, crit.code): {"Cụm chấm": 0, "Ghi chú của cụm": "x"}})
+    set_table_rows(first, "tblUnitReview", RV.UNIT_KEYS, {(unit,): {"Trạng thái (cụm)": "Cần bổ sung"}})
+    again = H.consolidate_cluster(plan_book(desk), today=date(2026, 7, 20))[0]
+    assert again == first
+    rolled = consolidate([again], plan, PERIOD, ["C01"], workers=1)
+    assert rolled.review.cluster.marks[(unit, crit.code)].score == 0
+    assert rolled.results[unit].state == RV.NEEDS_MORE
+    assert [(o.unit, o.criterion, o.upper) for o in rolled.overrides] == [(unit, crit.code, 0.0)]
+
+
 def test_industry_button_consolidates_the_folder_next_to_the_plan(plan, desk):
     book = plan_book(desk)
     (out,) = H.consolidate_industry(book, today=date(2026, 7, 20))

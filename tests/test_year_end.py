@@ -224,9 +224,15 @@ def test_forged_cluster_workbooks_are_refused(plan, year, tmp_path):
         e = next(e for e in c.entries if e.name == path.name)
         assert (e.status, e.code) == (REJECTED, "not_authentic") and words in e.reason, e.reason
         assert not c.results
-    # the unsealed one without a register at hand: used, and said to be unverified
+    # the unsealed one without a register at hand: used, and said to be unverified; a row it carries
+    # for a unit of another cluster is never taken, whatever its digest
+    other = units_of(plan, C2)[0]
+    mine = units_of(plan, C1)[-1]
+    set_rows_inputs(unsealed, mine, "Mã đơn vị", other)
     c = consolidate([unsealed], plan, PERIOD, None, workers=0)
     assert c.results and next(e for e in c.entries if e.name == unsealed.name).authentic == "unverified"
+    row = next(e for e in c.entries if e.unit == other)
+    assert row.code == "not_authentic" and "không được nói thay" in row.reason and other not in c.results
     from thidua.consolidate.report import authenticity_line
     assert "chưa xác minh" in authenticity_line(c)
 
