@@ -78,10 +78,11 @@ def mtime_text(ts: float) -> str:
 
 
 # --- one path ---------------------------------------------------------------------------------
-def inspect(path: Path, scope: Scope) -> Outcome:
-    """Never raises: a bug of ours on one file is logged and the file listed as unreadable."""
+def inspect(path: Path, scope: Scope, record_only: bool = False) -> Outcome:
+    """Never raises: a bug of ours on one file is logged and the file listed as unreadable.
+    `record_only`: a level's earlier workbook read for its record (meta and record tables only)."""
     try:
-        return _inspect(Path(path), scope)
+        return _inspect(Path(path), scope, record_only)
     except Exception:  # a bug: keep going with the other files, keep the details for support
         from ..crashlog import record
         import traceback
@@ -106,7 +107,7 @@ def failed_outcome(path: Path, problem: FileProblem) -> Outcome:
     return Outcome(_problem(entry, problem, path))
 
 
-def _inspect(path: Path, scope: Scope) -> Outcome:
+def _inspect(path: Path, scope: Scope, record_only: bool = False) -> Outcome:
     entry = FileEntry(path.name, str(path.parent))
     try:
         st = path.stat()
@@ -126,7 +127,8 @@ def _inspect(path: Path, scope: Scope) -> Outcome:
         return Outcome(_problem(entry, exc, path))
     entry.sha256 = hashlib.sha256(data).hexdigest()
     try:
-        wb = open_workbook(path, data, only=scope.tables, below=scope.below)
+        only = (*FORM_MARKS, K.META_TABLE, K.INPUTS_TABLE, *K.RECORD_TABLES) if record_only else scope.tables
+        wb = open_workbook(path, data, only=only, below=scope.below)
     except FileProblem as exc:
         return Outcome(_problem(entry, exc, path))
     if wb.table(K.META_TABLE) is not None:
@@ -137,7 +139,7 @@ def _inspect(path: Path, scope: Scope) -> Outcome:
                             "bao giờ được đọc như bảng tổng hợp; không dùng tệp này, hãy đề nghị đơn vị gửi lại "
                             "biểu mẫu gốc.")
             return Outcome(entry)
-        return _consolidation(wb, entry, scope)
+        return _consolidation(wb, entry, scope, record_only)
     return _form(wb, entry, scope)
 
 
@@ -314,7 +316,7 @@ def _numbers(raws: dict) -> dict:
 
 
 # --- a consolidation workbook as input ----------------------------------------------------------
-def _consolidation(wb: Workbook, entry: FileEntry, scope: Scope) -> Outcome:
+def _consolidation(wb: Workbook, entry: FileEntry, scope: Scope, record_only: bool = False) -> Outcome:
     from .review import CLUSTER, INDUSTRY, read_level
     from .seal import DIGEST, check_seal
     plan = scope.plan
@@ -382,7 +384,7 @@ def _consolidation(wb: Workbook, entry: FileEntry, scope: Scope) -> Outcome:
     speaks_for.clusters = clusters
     via_here = entry.name
     n_in = n_out = 0
-    for row in table.rows:
+    for row in ([] if record_only else table.rows):
         rec = K.record_from_row(headers, row)
         if not rec.unit:
             continue
@@ -494,6 +496,18 @@ def _init_worker(scope: Scope) -> None:
 
 def _inspect_path(path: str) -> Outcome:
     return inspect(Path(path), _SCOPE)
+
+
+def _record_path(path: str) -> Outcome:
+    return inspect(Path(path), _SCOPE, record_only=True)
+
+
+def inspect_record(path: Path, scope: Scope, workers: int | None = 1) -> Outcome:
+    """A level's earlier workbook, read contained like any input, for its record only."""
+    from ..read.batch import run_files
+    from ..read.files import FILE, Found
+    return run_files(_record_path, [Found(Path(path), FILE)], failed=failed_outcome, workers=workers,
+                     initializer=_init_worker, initargs=(scope,))[0]
 
 
 def inspect_all(found: list, scope: Scope, workers: int | None = None, progress=None) -> list[Outcome]:

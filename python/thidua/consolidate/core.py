@@ -215,9 +215,8 @@ def _earlier_record(out, scope: Scope, entries: list[FileEntry], workers):
     read, contained like any input, for its record only; listed in the inventory."""
     if out is None or isinstance(out, (list, tuple)) or not Path(out).is_file():
         return None
-    from ..read.files import FILE, Found
-    from .collect import inspect_all
-    o = inspect_all([Found(Path(out), FILE)], scope, workers=0 if workers == 0 else 1)[0]
+    from .collect import inspect_record
+    o = inspect_record(Path(out), scope, workers=0 if workers == 0 else 1)
     e = o.entry
     own = o.record and o.record["level"] == LV.own_level(scope) and (
         scope.industry or set(o.record["clusters"]) == set(scope.clusters))

@@ -128,6 +128,7 @@ def line_capacity(width: float, bold: bool = False) -> float:
 _BREAKS = re.compile(r"[^/\-–]+[/\-–]*|[/\-–]+")    # a line may also break after / - –
 
 
+@functools.lru_cache(maxsize=1 << 16)      # long tables repeat their names and labels row after row
 def text_lines(text, width: float, bold: bool = False, font_size: float = 12) -> int:
     """Lines a wrapped cell of `width` characters needs for `text`: greedy word wrap at spaces and
     after "/", "-", "–" (a word longer than a line breaks inside); "\n" starts a new line. The model
