@@ -54,6 +54,7 @@ def play_year_end(plan, plan_path: Path, out: Path, rng: random.Random) -> dict:
         books[c.code] = write_consolidation(result, path)
         first[c.code] = result
     industry_path = out / f"tong_hop_nganh_{period.code}.xlsx"
+    industry_path.unlink(missing_ok=True)          # a new year: no record of an earlier demo run
     before = consolidate(list(books.values()), plan, period.code, out=industry_path, register=reg)
 
     # Cluster A meets: its top unit loses the points of a criterion it could not prove; all verified;
