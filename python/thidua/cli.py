@@ -144,7 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     cons.add_argument("inputs", nargs="+", metavar=FOLDER,
                       help="thư mục (hoặc tệp) biểu mẫu đã nộp, bảng tổng hợp cụm, hoặc cả hai")
     cons.add_argument("--plan", required=True, metavar=PLAN_FILE, help="tệp kế hoạch thi đua (chỉ tiêu lấy từ đây)")
-    cons.add_argument("--period", required=True, metavar=PERIOD_CODE, help="mã đợt, ví dụ dot-1")
+    cons.add_argument("--period", required=True, metavar=PERIOD_CODE,
+                      help="mã đợt, ví dụ dot-1; ca-nam: kết quả cả năm gộp mọi đợt (biểu mẫu của các đợt)")
     cons.add_argument("-o", "--out", required=True, metavar="TỆP_EXCEL",
                       help="tệp Excel kết quả, ví dụ tong_hop_dot-1.xlsx")
     cons.add_argument("--cluster", action="append", metavar="MÃ_CỤM",

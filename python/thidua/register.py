@@ -93,9 +93,11 @@ class Register:
             tokens[u.code] = token
             self.forms.append(IssuedForm(u.code, u.cluster, period_code, plan.fingerprint, digest(token), when,
                                          files.get(u.code, "")))
+        from .plan.model import YEAR_CODE          # the year's consolidation is sealed too
         for level, code in [(CLUSTER, c) for c in dict.fromkeys(u.cluster for u in units)] + [(INDUSTRY, "")]:
-            if self.key(level, code, period_code) is None:
-                self.keys.append(Key(level, code, period_code, new_secret(), when))
+            for period in (period_code, YEAR_CODE):
+                if self.key(level, code, period) is None:
+                    self.keys.append(Key(level, code, period, new_secret(), when))
         return tokens
 
     # --- questions ------------------------------------------------------------------------

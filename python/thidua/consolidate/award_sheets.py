@@ -18,15 +18,15 @@ PROPOSALS_TABLE, COUNTS_TABLE, TALLY_TABLE = "tblProposals", "tblAwardCounts", "
 
 
 def provisional(c) -> str:
-    """" (DỰ KIẾN)" unless the period closes the year."""
-    return "" if c.period.closes_year else " (DỰ KIẾN)"
+    """" (DỰ KIẾN)" unless this is the year's result (consolidate.year): only that one is final."""
+    return "" if c.period.is_year else " (DỰ KIẾN)"
 
 
 def provisional_note(c) -> str:
-    if c.period.closes_year:
+    if c.period.is_year:
         return ""
     return (f"Danh sách dự kiến, lập từ số liệu {c.period.name}: đề nghị chính thức xét theo kết quả cả năm "
-            "(tổng hợp Đợt cuối năm).")
+            "(tổng hợp cả năm: thidua consolidate --period ca-nam với biểu mẫu của mọi đợt).")
 
 
 def proposals_spec() -> TableSpec:

@@ -170,7 +170,7 @@ def _form(wb: Workbook, entry: FileEntry, scope: Scope) -> Outcome:
     refusal = None
     if "other_plan" in codes:
         refusal = ("other_plan", f"{codes['other_plan'].message} Không dùng số liệu của tệp này.")
-    elif form.period_code != scope.period.code:
+    elif not period_ok(form.period_code, scope):
         refusal = ("other_period", _other_period(form.period_code, scope))
     elif "identity_changed" in codes:
         refusal = ("identity_changed", f"{codes['identity_changed'].message} Vì không chắc số liệu của đơn vị "
@@ -201,9 +201,18 @@ def _form(wb: Workbook, entry: FileEntry, scope: Scope) -> Outcome:
     return Outcome(entry, [(record, evaluate(record, plan, scope.period, scope.today))])
 
 
+def period_ok(code: str, scope: Scope) -> bool:
+    """A report of this period belongs here: the period itself, or any regular period for the year."""
+    from .year import accepts
+    return code == scope.period.code or (scope.period.is_year and accepts(scope.plan, code))
+
+
 def _other_period(code: str, scope: Scope) -> str:
     other = scope.plan.period_by_code.get(code)
     name = f"{other.name}" if other else f"'{code or 'không rõ'}'"
+    if scope.period.is_year and other is not None and other.peak:
+        return (f"Biểu mẫu của {name}, đợt cao điểm: kết quả đợt cao điểm tính riêng (tổng hợp riêng đợt đó), "
+                "không cộng vào kết quả cả năm.")
     return (f"Biểu mẫu của {name}, không phải {scope.period.name} đang tổng hợp; không dùng ở đây "
             "(tổng hợp riêng đợt đó nếu cần).")
 
@@ -345,7 +354,7 @@ def _consolidation(wb: Workbook, entry: FileEntry, scope: Scope, record_only: bo
     if meta.get("plan_id") != plan.info.plan_id:
         return refuse("other_plan", f"Bảng tổng hợp thuộc kế hoạch '{meta.get('plan_id')}', không phải kế hoạch "
                                     f"'{plan.info.plan_id}' đang tổng hợp; không dùng.")
-    if meta.get("period_code") != scope.period.code:
+    if not (meta.get("period_code") == scope.period.code or period_ok(meta.get("period_code", ""), scope)):
         return refuse("other_period", _other_period(meta.get("period_code", ""), scope))
     table = wb.table(K.INPUTS_TABLE)
     if table is None or any(table.column(h) is None for h in ("Mã đơn vị", "Mã đợt", "Tệp nguồn")):
@@ -367,7 +376,7 @@ def _consolidation(wb: Workbook, entry: FileEntry, scope: Scope, record_only: bo
         t = wb.table(name)
         if t is not None and (j := t.column(DIGEST)) is not None:
             digests += [cell_text(r[j]) for r in t.rows]
-    sealed, seal_why = check_seal(scope.register, level, clusters if level == CLUSTER else ("",), scope.period.code,
+    sealed, seal_why = check_seal(scope.register, level, clusters if level == CLUSTER else ("",), entry.period,
                              meta, digests)
     if sealed is False:
         entry.authentic = "refused"
@@ -394,7 +403,7 @@ def _consolidation(wb: Workbook, entry: FileEntry, scope: Scope, record_only: bo
         rec.via = via_here + (f" ← {rec.via}" if rec.via else "")
         if plan_changed and "consolidation_plan_changed" not in rec.flags:
             rec.flags = (*rec.flags, "consolidation_plan_changed")
-        refusal = ("other_period", _other_period(rec.period, scope)) if rec.period != scope.period.code \
+        refusal = ("other_period", _other_period(rec.period, scope)) if not period_ok(rec.period, scope) \
             else admit(rec.unit, scope, clusters=False)
         if refusal is None and (why := speaks_for(rec.unit)):
             refusal = ("not_authentic", why[0].upper() + why[1:] + ".")

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import ThiduaError
-from ..plan.model import Period, Plan, Unit
+from ..plan.model import YEAR_CODE, Period, Plan, Unit
 from . import awards as AW
 from . import completeness as CP
 from . import industry as IN
@@ -20,7 +20,8 @@ from . import inventory as INV
 from . import levels as LV
 from . import ranking as RK
 from . import review as RV
-from .collect import Scope, admit, inspect_all
+from . import year as YR
+from .collect import Scope, admit, evaluate, inspect_all
 from .records import INCLUDED as RV_INCLUDED
 from .records import OUT_OF_SCOPE, REJECTED, FileEntry, UnitRecord, UnitResult
 
@@ -45,6 +46,7 @@ class Consolidation:
     seconds: dict[str, float] = field(default_factory=dict)
     proposals: list = field(default_factory=list)   # awards.Proposal: every title registration judged
     review: RV.Review = field(default_factory=RV.Review)   # the upper levels' record that counted
+    coverage: dict = field(default_factory=dict)     # the year: unit -> year.Coverage (periods reported)
     overrides: list = field(default_factory=list)   # review.Override: every upper-level mark applied
     conflicts: list = field(default_factory=list)   # inventory.Conflict: copies of one unit that differ
     register: object = None                          # register.Register used (None: not verified)
@@ -106,8 +108,8 @@ class Consolidation:
 
 
 def make_scope(plan: Plan, period_code: str, clusters=None, check: bool = False, register=None) -> Scope:
-    if period_code not in plan.period_by_code:
-        codes = ", ".join(plan.period_by_code)
+    if period_code not in plan.period_by_code and period_code != YEAR_CODE:
+        codes = ", ".join([*plan.period_by_code, f"{YEAR_CODE} (cả năm)"])
         raise ThiduaError(f"Không có đợt '{period_code}' trong kế hoạch. Các đợt: {codes}.")
     known = [c.code for c in plan.clusters]
     if clusters:
@@ -174,10 +176,21 @@ def consolidate(inputs, plan: Plan, period_code: str, clusters=None, *, out: str
     candidates = INV.assemble(outcomes, entries)
     candidates = [c for c in candidates if _in_scope(c, entries, scope)]
     review = LV.gather(outcomes, scope, earlier)
-    winners, conflicts = INV.resolve_duplicates(candidates, entries, review.choice, plan)
+    year = scope.period.is_year
+    winners, conflicts = INV.resolve_duplicates(candidates, entries, review.choice, plan, per_period=year)
     _note_edited(outcomes, winners, entries, plan)
     records = [c.record for c in candidates]
-    by_code = {c.record.unit: UnitResult(c.record, c.ev) for c in winners}
+    coverage = {}
+    if year:                       # each unit's periods combined by the plan's rules (consolidate.year)
+        by_unit: dict[str, dict] = {}
+        for w in winners:
+            by_unit.setdefault(w.record.unit, {})[w.record.period] = w.record
+        by_code = {}
+        for unit, periods in by_unit.items():
+            rec, coverage[unit] = YR.combine(plan, unit, periods)
+            by_code[unit] = UnitResult(rec, evaluate(rec, plan, scope.period, scope.today))
+    else:
+        by_code = {c.record.unit: UnitResult(c.record, c.ev) for c in winners}
     expected = scope.expected
     results = {u.code: by_code[u.code] for u in expected if u.code in by_code}
     overrides = LV.apply_marks(results, review, plan, scope.period, scope.today)
@@ -207,7 +220,9 @@ def consolidate(inputs, plan: Plan, period_code: str, clusters=None, *, out: str
     t2 = time.perf_counter()
     return Consolidation(plan, scope.period, scope, datetime.now().replace(microsecond=0), entries, results,
                          records, comp, ranked, leaders, moves, targets, kinds, per_cluster, attain,
-                         {"read": read.seconds, "compute": t2 - t1}, props, review, overrides, conflicts, register)
+                         {"read": read.seconds, "compute": t2 - t1}, props, review=review, overrides=overrides,
+                         conflicts=conflicts, register=register,
+                         coverage={u: coverage[u] for u in results if u in coverage})
 
 
 def _earlier_record(out, scope: Scope, entries: list[FileEntry], workers):
@@ -218,8 +233,8 @@ def _earlier_record(out, scope: Scope, entries: list[FileEntry], workers):
     from .collect import inspect_record
     o = inspect_record(Path(out), scope, workers=0 if workers == 0 else 1)
     e = o.entry
-    own = o.record and o.record["level"] == LV.own_level(scope) and (
-        scope.industry or set(o.record["clusters"]) == set(scope.clusters))
+    own = o.record and o.record["level"] == LV.own_level(scope) and o.meta.get("period_code") == scope.period.code \
+        and (scope.industry or set(o.record["clusters"]) == set(scope.clusters))
     for i, x in enumerate(entries):            # read_inputs listed it as the output it overwrites
         if x.code == "own_output" and x.name == e.name and x.folder == e.folder:
             del entries[i]
@@ -246,10 +261,10 @@ def _earlier_record(out, scope: Scope, entries: list[FileEntry], workers):
 def _note_edited(outcomes, winners, entries: list[FileEntry], plan: Plan) -> None:
     """A carried row edited after sealing: when the unit's original form is among the inputs, say
     that the original was used and how the edited row differs from it."""
-    used = {c.record.unit: c for c in winners}
+    used = {(c.record.unit, c.record.period): c for c in winners}
     for o in outcomes:
         for rec in o.edited:
-            win = used.get(rec.unit)
+            win = used.get((rec.unit, rec.period))
             row = next((e for e in entries if e.code == "edited_row" and e.unit == rec.unit and e.via == rec.via), None)
             if row is None:
                 continue

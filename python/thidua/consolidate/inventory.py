@@ -122,16 +122,17 @@ def _chosen(group: list[Candidate], choice: str) -> Candidate | None:
     return None
 
 
-def resolve_duplicates(candidates: list[Candidate], entries: list[FileEntry], choice=None, plan=None
-                       ) -> tuple[list[Candidate], list[Conflict]]:
+def resolve_duplicates(candidates: list[Candidate], entries: list[FileEntry], choice=None, plan=None,
+                       per_period: bool = False) -> tuple[list[Candidate], list[Conflict]]:
     """One winner per unit (the period is the same for all candidates); losers marked. Copies that
     differ in figures are conflicts: a person's choice (`choice(unit) -> (file, level)`, from the
-    upper levels' record) decides; else the rule decides provisionally and the conflict is listed."""
-    by_unit: dict[str, list[Candidate]] = {}
+    upper levels' record) decides; else the rule decides provisionally and the conflict is listed.
+    `per_period`: the year's consolidation keeps one report per unit and period."""
+    by_unit: dict[tuple, list[Candidate]] = {}
     for c in candidates:
-        by_unit.setdefault(c.record.unit, []).append(c)
+        by_unit.setdefault((c.record.unit, c.record.period if per_period else ""), []).append(c)
     winners, conflicts = [], []
-    for unit, group in by_unit.items():
+    for (unit, _), group in by_unit.items():
         # later report date, later modification time, then the name sorting first; a file read
         # directly before the same file carried in a consolidation workbook.
         order = sorted(group, key=lambda c: (c.record.file.casefold(), c.record.via))

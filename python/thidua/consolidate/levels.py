@@ -23,6 +23,8 @@ def gather(outcomes, scope, earlier=None) -> Review:
         rec = o.record if o is not None else None
         if not rec or o.entry.status not in ("included",) and o is not earlier:
             continue
+        if o.meta.get("period_code") != scope.period.code:    # a period's record is not the year's
+            continue
         level, clusters = rec["level"], tuple(rec["clusters"])
         own = level == mine and (level == INDUSTRY or set(clusters) == set(scope.clusters))
         if own:

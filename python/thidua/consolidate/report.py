@@ -43,6 +43,17 @@ def files_line(c) -> str:
     return text
 
 
+def year_line(c) -> str:
+    """The year: how many units reported every period, which did not."""
+    names = {p.code: p.name for p in c.plan.regular_periods}
+    partial = {u: cov.missing for u, cov in c.coverage.items() if cov.missing}
+    text = (f"Kết quả cả năm gộp {len(names)} đợt ({', '.join(names.values())}) theo quy tắc từng trường của kế "
+            f"hoạch: {n(len(c.coverage) - len(partial))} đơn vị nộp đủ các đợt")
+    if partial:
+        text += "; thiếu đợt: " + "; ".join(f"{u} ({', '.join(names[p] for p in ps)})" for u, ps in partial.items())
+    return text + " (trang 'Các đợt trong năm')."
+
+
 def ratings_line(c) -> str:
     total = c.by_kind[-1]
     parts = [f"{code} {n(k)}" for code, k in total.counts.items()]
@@ -128,12 +139,15 @@ def lines(c) -> list[tuple[str, str]]:
     """(kind, text): kind is title | subtitle | heading | text."""
     p = c.plan
     scope = "TOÀN NGÀNH" if c.scope.industry else "CỤM " + ", ".join(c.clusters)
-    out = [("title", f"TỔNG HỢP THI ĐUA {scope} — {c.period.name.upper()}"),
+    final = ("KẾT QUẢ CHÍNH THỨC" if c.period.is_year else
+             "KẾT QUẢ TẠM TÍNH — kết quả chính thức là tổng hợp cả năm (--period ca-nam)")
+    out = [("title", f"TỔNG HỢP THI ĐUA {scope} — {c.period.name.upper()}"), ("subtitle", final),
            ("subtitle", f"{p.info.issuer} — {c.scope.label}"),
            ("subtitle", f"Kế hoạch {p.info.plan_id}, phiên bản {p.info.version}: {p.info.title}. Kỳ báo cáo "
                         f"{c.period.start:%d/%m/%Y} – {c.period.end:%d/%m/%Y}, hạn nộp {c.period.deadline:%d/%m/%Y}. "
                         f"Lập lúc {c.created_at:%d/%m/%Y %H:%M}."),
            ("heading", "1. Tiến độ nộp báo cáo"), ("text", headline(c)), ("text", files_line(c)),
+           *([("text", year_line(c))] if c.period.is_year else []),
            ("heading", "2. Xếp loại"), ("text", ratings_line(c))]
     out += [("text", t) for t in rating_targets(c)]
     out += [("heading", "3. Chỉ tiêu cấp ngành"), ("text", targets_line(c))]
@@ -171,7 +185,8 @@ def lines(c) -> list[tuple[str, str]]:
 
 def short_text(c, out_path=None) -> str:
     """A few lines for the terminal and the Excel alert."""
-    rows = [lines(c)[0][1], headline(c), files_line(c), ratings_line(c), *rating_targets(c), targets_line(c)]
+    rows = [lines(c)[0][1], lines(c)[1][1], headline(c), files_line(c), *([year_line(c)] if c.period.is_year else []),
+            ratings_line(c), *rating_targets(c), targets_line(c)]
     rows += [f"Dẫn đầu cụm {code}: " + ", ".join(f"{r.unit}" for r in c.leaders[code].units)
              + (" (đồng hạng — cụm biểu quyết)" if len(c.leaders[code].units) > 1 else "")
              if c.leaders[code].units else f"Cụm {code}: chưa đề xuất dẫn đầu" for code in c.clusters]

@@ -60,6 +60,8 @@ def _write_sheets(wb, c) -> None:
     _targets_by_cluster(b, c)
     _leaders(b, c)
     _completeness(b, c)
+    if c.period.is_year:
+        _coverage(b, c)
     for code in c.clusters:
         _cluster_sheet(b, c, code)
     _caps(b, c)
@@ -517,6 +519,44 @@ def _inventory(b: Book, c) -> None:
     placed = b.table(ws, spec, row, shown, stream=True)
     ws.freeze_panes(placed.first, 1)
     b.page(ws, title="Tệp đã nhận", header_row=placed.header_row, n_printed=n, last_row=placed.last)
+
+
+# --- Các đợt trong năm (the year only) -------------------------------------------------------------
+def coverage_spec(c) -> TableSpec:
+    from .year import basis_text
+    cols = [Col("Mã đơn vị", lambda u: u.code, 9, "code"), Col("Tên đơn vị", lambda u: u.name, 26, "wrap"),
+            Col("Cụm", lambda u: u.cluster, 6, "code")]
+    for p in c.plan.regular_periods:
+        cols.append(Col(p.name, (lambda u, code=p.code: _period_status(c, u.code, code)), 14, "wrap"))
+    cols.append(Col("Số đợt đã nộp", lambda u: len(c.coverage[u.code].reported) if u.code in c.coverage else 0,
+                    8, "int"))
+    cols.append(Col("Kết quả cả năm dựa trên", lambda u: basis_text(c.plan, c.coverage[u.code])
+                    if u.code in c.coverage else "Chưa nộp đợt nào: chưa có kết quả cả năm.", 40, "wrap"))
+    return TableSpec("tblPeriodCoverage", tuple(cols))
+
+
+def _period_status(c, unit: str, period: str) -> str:
+    cov = c.coverage.get(unit)
+    rec = cov.reported.get(period) if cov else None
+    if rec is None:
+        return "Chưa nộp"
+    return "Đã nộp" + (f" (qua {rec.via})" if rec.via else "")
+
+
+def _coverage(b: Book, c) -> None:
+    from .year import RULE_LABELS
+    ws = b.sheet("Các đợt trong năm")
+    spec = coverage_spec(c)
+    width, n = b.prepare(ws, spec)
+    rules = "; ".join(f"{f.label}: {RULE_LABELS[f.year_rule]}" for f in c.plan.fields if not f.is_derived)
+    incomplete = sum(1 for u in c.expected if u.code in c.coverage and c.coverage[u.code].missing)
+    row = b.lines(ws, 0, [("title", f"CÁC ĐỢT TRONG NĂM — {c.period.name.upper()}"),
+                          ("note", "Kết quả cả năm là kết quả chính thức: số liệu từng trường của các đợt được gộp "
+                                   "theo cột 'Cả năm' của bảng trường số liệu trong kế hoạch, rồi chấm điểm, xếp loại, "
+                                   "xếp hạng và đề nghị khen thưởng theo số cả năm; đợt cao điểm tính riêng."),
+                          ("note", f"{incomplete} đơn vị thiếu ít nhất một đợt. Cách gộp: {rules}.")], width, n) + 1
+    placed = b.table(ws, spec, row, c.expected)
+    b.page(ws, title="Các đợt trong năm", header_row=placed.header_row, n_printed=n, last_row=placed.last)
 
 
 # --- Dữ liệu gốc (machine) --------------------------------------------------------------------------

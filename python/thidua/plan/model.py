@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import cached_property
 
 KIND_LABELS = {"public": "Công lập", "non_public": "Ngoài công lập"}
+# "2021–2030", "2021-2030", "2021 — 2030", "2021 đến 2030": a stage's first and last year
+_PHASE = re.compile(r"((?:19|20|21)\d\d)\s*(?:[-‐‑‒–—−]|đến)\s*((?:19|20|21)\d\d)")
+YEAR_CODE = "ca-nam"        # the year-end consolidation over every regular period (consolidate.year)
 
 
 def applies(applies_to: str, kind: str) -> bool:
@@ -65,6 +69,11 @@ class Period:
     peak: bool = False
 
     @property
+    def is_year(self) -> bool:
+        """The whole year made of its periods: the only final result."""
+        return self.code == YEAR_CODE
+
+    @property
     def closes_year(self) -> bool:
         """The year's last regular period: its results are final; any other period's are provisional."""
         return not self.peak and self.end.month == 12 and self.end.day == 31
@@ -84,10 +93,18 @@ class Field:
     formula: str | None = None
     cumulative: bool = False
     help: str | None = None
+    combine: str | None = None  # how periods make the year: latest | sum | any | all | max (None: default)
 
     @property
     def is_derived(self) -> bool:
         return self.type == "formula"
+
+    @property
+    def year_rule(self) -> str:
+        """The combine rule that applies: the plan's, else yes/no "any", else the latest period's."""
+        if self.combine:
+            return self.combine
+        return "any" if self.type == "yes_no" else "latest"
 
 
 @dataclass(frozen=True)
@@ -123,6 +140,15 @@ class Target:
     def yearly(self) -> bool:
         from ..values import fold_key
         return not self.scope or fold_key(self.scope) == "năm"
+
+    @property
+    def phase(self) -> tuple[int, int] | None:
+        """A stage target's first and last year ("Giai đoạn 2021–2030" -> (2021, 2030)); None when
+        the target is yearly or its scope names no two years."""
+        if self.yearly:
+            return None
+        m = _PHASE.search(self.scope)
+        return (int(m.group(1)), int(m.group(2))) if m else None
 
 
 @dataclass(frozen=True)
@@ -193,6 +219,16 @@ class TitleCondition:
 
 
 @dataclass(frozen=True)
+class EarlierResult:
+    """A stage target's result in one earlier year, as the plan states it (years before the tool)."""
+    target: str
+    year: int
+    scope: str                  # schema.INDUSTRY_SCOPE ("Ngành") or a cluster code
+    value: float
+    source: str
+
+
+@dataclass(frozen=True)
 class Plan:
     info: PlanInfo
     clusters: tuple[Cluster, ...]
@@ -206,6 +242,7 @@ class Plan:
     checks: tuple[Check, ...] = ()
     titles: tuple[Title, ...] = ()
     conditions: tuple[TitleCondition, ...] = ()
+    earlier: tuple[EarlierResult, ...] = ()   # earlier years of the stage targets (tblEarlierResults)
     source: str | None = field(default=None, compare=False)
 
     # --- look-ups -------------------------------------------------------------------------
@@ -242,7 +279,21 @@ class Plan:
         return unit.kind if unit is not None else (recorded or "public")
 
     def period(self, code: str) -> Period:
+        if code == YEAR_CODE:
+            return self.year_period
         return self.period_by_code[code]
+
+    @cached_property
+    def regular_periods(self) -> tuple[Period, ...]:
+        """The periods that make the year (peak campaigns stand apart), in date order."""
+        return tuple(sorted((p for p in self.periods if not p.peak), key=lambda p: (p.start, p.end)))
+
+    @cached_property
+    def year_period(self) -> Period:
+        """The year as one period: 1 January to 31 December, due with its last regular period."""
+        last = max((p.deadline for p in self.regular_periods), default=date(self.info.year + 1, 1, 31))
+        return Period(YEAR_CODE, f"Cả năm {self.info.year}", date(self.info.year, 1, 1),
+                      date(self.info.year, 12, 31), last)
 
     def fields_for(self, kind: str) -> list[Field]:
         return [f for f in self.fields if applies(f.applies_to, kind)]
@@ -304,7 +355,8 @@ class Plan:
     # --- identity -------------------------------------------------------------------------
     @cached_property
     def fingerprint(self) -> str:
-        """A digest of the plan's content (not its formatting): forms record it."""
-        payload = {k: v for k, v in asdict(self).items() if k != "source"}
+        """A digest of the plan's content (not its formatting): forms record it. Earlier years'
+        results are not the year's rules: adding them after forms were issued changes nothing."""
+        payload = {k: v for k, v in asdict(self).items() if k not in ("source", "earlier")}
         text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

@@ -16,7 +16,7 @@ from ..read.workbook import Table, open_workbook
 from ..values import Parsed, fold_key, format_number_vi, parse_date, parse_number, parse_text, parse_yes_no
 from . import schema
 from .expr import FormulaError, parse_formula
-from .model import (Check, Cluster, Criterion, CriteriaGroup, Field, Period, Plan, PlanInfo, Rating,
+from .model import (YEAR_CODE, Check, Cluster, Criterion, CriteriaGroup, Field, Period, Plan, PlanInfo, Rating,
                     Target, Title, TitleCondition, Unit)
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -253,6 +253,8 @@ def _check_links(r, clusters, units, periods, fields, targets, groups, criteria,
     for row, sh, p in periods:
         if p.code and not PERIOD_CODE_RE.match(p.code):
             r.problem(sh, row, "Mã đợt", f"mã đợt '{p.code}' chỉ gồm chữ thường không dấu, số và '-' (ví dụ dot-1)")
+        if p.code == YEAR_CODE:
+            r.problem(sh, row, "Mã đợt", f"mã '{YEAR_CODE}' dành cho kết quả cả năm (gộp các đợt); hãy đặt mã khác")
         if p.start and p.end and p.start > p.end:
             r.problem(sh, row, "Đến ngày", "ngày kết thúc đợt trước ngày bắt đầu")
         if p.end and p.deadline and p.deadline < p.end:
@@ -283,6 +285,7 @@ def _check_links(r, clusters, units, periods, fields, targets, groups, criteria,
                     r.problem(sh, row, "Công thức", f"trường '{ref}' không áp dụng cho mọi đơn vị mà trường này áp dụng")
         elif f.formula:
             r.problem(sh, row, "Công thức", "chỉ trường kiểu Công thức mới có công thức; hãy xóa ô này hoặc đổi kiểu")
+        _check_combine(r, sh, row, f)
 
     target_by_code = {t.code: t for _, _, t in targets}
     rating_codes = {x.code for _, _, x in ratings}
@@ -338,6 +341,25 @@ def _check_links(r, clusters, units, periods, fields, targets, groups, criteria,
                   f"xếp loại thấp nhất '{ranked[-1].code}' phải bắt đầu từ 0 điểm để mọi CĐCS đều được xếp loại")
     if not ranked:                        # every unit must get a rating
         r.problem(r.sheet_of(S.RATINGS), None, None, "bảng xếp loại chưa có ngưỡng điểm hợp lệ")
+
+
+def _check_combine(r, sh, row, f) -> None:
+    """The year's rule must suit the field: sums and maxima of numbers, any/all of yes/no."""
+    if not f.combine:
+        return
+    label = schema.label_of(schema.COMBINE, f.combine)
+    if f.type == "formula":
+        r.problem(sh, row, "Cả năm", f"trường kiểu Công thức được tính lại từ số cả năm của các trường nó dùng; hãy "
+                                     f"để trống ô 'Cả năm' (đang ghi '{label}')")
+    elif f.combine in ("any", "all") and f.type != "yes_no":
+        r.problem(sh, row, "Cả năm", f"'{label}' chỉ dùng cho trường Có/Không")
+    elif f.combine in ("sum", "max") and f.type not in ("number", "integer", "percent"):
+        r.problem(sh, row, "Cả năm", f"'{label}' chỉ dùng cho trường kiểu số")
+    elif f.combine == "sum" and f.type == "percent":
+        r.problem(sh, row, "Cả năm", "không cộng tỷ lệ của các đợt; hãy chọn 'Lấy đợt cuối' hoặc 'Lớn nhất các đợt'")
+    elif f.combine == "sum" and f.cumulative:
+        r.problem(sh, row, "Cả năm", "trường lũy kế từ đầu năm đã gồm các đợt trước: cộng các đợt sẽ tính trùng; hãy "
+                                     "chọn 'Lấy đợt cuối' hoặc ghi 'Không' ở cột Lũy kế")
 
 
 def _check_rules(r, checks, field_by_code) -> None:

@@ -33,6 +33,9 @@ MEASURES = {
     "Số CĐCS mới thành lập": "count_new_units",  # units whose "active since" falls in the plan year
     "Không tự động": "manual",               # stated in the plan, judged by people
 }
+# How a field's period figures make the year's (consolidate.year): the plan says it per field.
+COMBINE = {"Lấy đợt cuối": "latest", "Cộng các đợt": "sum", "Có nếu có ở một đợt": "any",
+           "Có nếu có ở mọi đợt": "all", "Lớn nhất các đợt": "max"}
 METHODS = {"Tự chấm": "self", "Đạt/Không đạt": "all_or_nothing", "Theo tỷ lệ đạt": "proportional"}
 # Severities follow Excel's data-validation alert styles: Stop / Warning / Information.
 SEVERITIES = {s.label: s for s in Severity}
@@ -84,6 +87,8 @@ class TableSpec:
     title: str                # heading above the table
     csv: str                  # sample data file in workbook_templates/sample_plan
     columns: tuple[Column, ...] = field(default_factory=tuple)
+    keyed: bool = True        # the first column is a code unique in the table
+    optional: bool = False    # a table added in a later version: a plan without it reads it as empty
 
     @property
     def headers(self) -> list[str]:
@@ -148,6 +153,10 @@ FIELDS = TableSpec(
                help="Chỉ với kiểu Công thức: phép tính trên mã trường, ví dụ kpcd_da_thu / kpcd_phai_thu."),
         Column("Lũy kế", "cumulative", "yes_no", required=False, width=8,
                help="Có: số liệu cộng dồn từ đầu năm (Đợt 2 không nhỏ hơn Đợt 1)."),
+        Column("Cả năm", "combine", "choice", required=False, choices=COMBINE, width=16, optional=True,
+               help="Cách tính số cả năm từ các đợt: Lấy đợt cuối (số lũy kế, số tại thời điểm báo cáo), Cộng các "
+                    "đợt (số phát sinh trong từng đợt), Có nếu có ở một đợt / ở mọi đợt (Có/Không), Lớn nhất các đợt. "
+                    "Để trống: Có/Không lấy 'Có nếu có ở một đợt', còn lại lấy đợt cuối."),
         Column("Hướng dẫn", "help", required=False, width=48),
     ),
 )
@@ -255,7 +264,24 @@ CONDITIONS = TableSpec(
     ),
 )
 
+# Earlier years' results of the multi-year (stage) targets, for years before the tool was used
+# (consolidate.programme): one row per target, year and scope.
+INDUSTRY_SCOPE = "Ngành"
+EARLIER_RESULTS = TableSpec(
+    "tblEarlierResults", "Kết quả các năm trước", "KẾT QUẢ CÁC NĂM TRƯỚC CỦA CHỈ TIÊU GIAI ĐOẠN", "earlier_results.csv",
+    (
+        Column("Mã chỉ tiêu", "target", "code", width=20,
+               help="Mã một chỉ tiêu cấp Ngành có Phạm vi là giai đoạn nhiều năm (ví dụ Giai đoạn 2021–2030)."),
+        Column("Năm", "year", "int", width=8, help="Một năm của giai đoạn, trước năm thi đua của kế hoạch này."),
+        Column("Phạm vi", "scope", width=10,
+               help="Ngành (số của toàn ngành) hoặc mã một cụm thi đua (số của cụm đó)."),
+        Column("Giá trị", "value", "number", width=10, help="Số đạt được trong năm đó (không cộng dồn các năm)."),
+        Column("Nguồn", "source", width=48, help="Văn bản ghi số liệu này, ví dụ báo cáo tổng kết năm."),
+    ),
+    keyed=False, optional=True,
+)
+
 PLAN_TABLES: tuple[TableSpec, ...] = (
     PLAN_INFO, CLUSTERS, UNITS, PERIODS, FIELDS, TARGETS, GROUPS, CRITERIA, RATINGS, CHECKS, TITLES,
-    CONDITIONS,
+    CONDITIONS, EARLIER_RESULTS,
 )
