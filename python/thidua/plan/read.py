@@ -18,6 +18,7 @@ from . import schema
 from .expr import FormulaError, parse_formula
 from .model import (YEAR_CODE, Check, Cluster, Criterion, CriteriaGroup, Field, Period, Plan, PlanInfo, Rating,
                     Target, Title, TitleCondition, Unit)
+from .model import EarlierResult
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 FIELD_CODE_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -63,7 +64,8 @@ class _Reader:
         """Raw values -> typed values, cell by cell; then codes must be unique."""
         out = [(row, sheet, {c.key: self.cell(sheet, row, c, raw.get(c.key)) for c in spec.columns})
                for row, sheet, raw in rows]
-        self.check_unique(out, spec)
+        if spec.keyed:
+            self.check_unique(out, spec)
         return out
 
     def cell(self, sheet: str, row: int | None, col: schema.Column, raw):
@@ -123,6 +125,8 @@ class _Reader:
 def _table_rows(wb, spec: schema.TableSpec, problems: list[DefinitionProblem]) -> Rows:
     """[(excel_row, sheet, {key: raw cell value})] for the non-blank rows of a plan table."""
     table: Table | None = wb.table(spec.name)
+    if table is None and spec.optional:      # a table added in a later version: none in an older plan
+        return []
     if table is None:
         problems.append(DefinitionProblem(
             spec.sheet, None, None,
@@ -202,16 +206,18 @@ def plan_from_rows(tables: dict[str, Rows], problems: list[DefinitionProblem], s
     checks = [(row, sh, Check(**v)) for row, sh, v in table(S.CHECKS)]
     titles = [(row, sh, Title(**v)) for row, sh, v in table(S.TITLES)]
     conditions = [(row, sh, TitleCondition(**v)) for row, sh, v in table(S.CONDITIONS)]
+    earlier = [(row, sh, EarlierResult(**v)) for row, sh, v in table(S.EARLIER_RESULTS)]
 
     _check_links(r, clusters, units, periods, fields, targets, groups, criteria, ratings, excerpt)
     _check_rules(r, checks, {f.code: f for _, _, f in fields})
     _check_titles(r, titles, conditions, {x.code for _, _, x in ratings})
+    earlier = _check_stages(r, info, targets, clusters, earlier)
     if r.problems or info is None:
         raise PlanDefinitionError(r.problems, source)
     strip = lambda items: tuple(x for _, _, x in items)  # noqa: E731
     return Plan(info, strip(clusters), strip(units), strip(periods), strip(fields), strip(targets),
                 strip(groups), strip(criteria), strip(ratings), strip(checks), strip(titles),
-                strip(conditions), source=source)
+                strip(conditions), strip(earlier), source=source)
 
 
 def _read_info(r: _Reader, rows) -> PlanInfo | None:
@@ -382,6 +388,82 @@ def _check_rules(r, checks, field_by_code) -> None:
                     r.problem(sh, row, header, f"trường '{ref}' không phải kiểu số nên không so sánh được")
                 elif c.applies_to and not _covers(f.applies_to, c.applies_to):
                     r.problem(sh, row, header, f"trường '{ref}' không áp dụng cho mọi đơn vị mà quy tắc này áp dụng")
+
+
+# Measures whose yearly figures add up over a stage (consolidate.programme)
+CUMULATIVE_MEASURES = ("sum", "count_new_units")
+
+
+def _check_stages(r, info: PlanInfo | None, targets, clusters, earlier):
+    """Stage targets name their first and last year and this plan's year falls in between; each row
+    of Kết quả các năm trước gives one cumulative stage target's figure for one earlier year of
+    its stage, for the industry or one cluster, once. Returns the rows, scope spelled as the schema's."""
+    S = schema
+    year = info.year if info is not None else None
+    by_code = {t.code: t for _, _, t in targets}
+    for row, sh, t in targets:
+        if t.level != "industry" or t.yearly:
+            continue
+        phase = t.phase
+        if phase is None:
+            r.problem(sh, row, "Phạm vi", f"phạm vi '{t.scope}' cần ghi năm đầu và năm cuối của giai đoạn, ví dụ "
+                                          "'Giai đoạn 2021–2030' (hoặc 'Năm' cho chỉ tiêu hằng năm)")
+        elif phase[0] > phase[1]:
+            r.problem(sh, row, "Phạm vi", f"năm đầu giai đoạn {phase[0]} sau năm cuối {phase[1]}")
+        elif year is not None and not phase[0] <= year <= phase[1]:
+            r.problem(sh, row, "Phạm vi", f"năm thi đua {year} của kế hoạch nằm ngoài giai đoạn {phase[0]}–{phase[1]}")
+    clusters_known = {c.code for _, _, c in clusters}
+    out, seen = [], {}
+    industry_rows: dict[tuple, tuple] = {}
+    cluster_sums: dict[tuple, float] = {}
+    for row, sh, e in earlier:
+        scope = e.scope
+        if scope is not None and fold_key(scope) in (fold_key(S.INDUSTRY_SCOPE), fold_key("Toàn ngành")):
+            scope = S.INDUSTRY_SCOPE
+        elif scope is not None and scope not in clusters_known:
+            r.problem(sh, row, "Phạm vi", f"'{scope}' không phải '{S.INDUSTRY_SCOPE}' hay mã một cụm có trong bảng "
+                                          "Cụm thi đua")
+        t = by_code.get(e.target or "")
+        if e.target is not None:
+            if t is None:
+                r.problem(sh, row, "Mã chỉ tiêu", f"chỉ tiêu '{e.target}' không có trong bảng Chỉ tiêu")
+            elif t.level != "industry" or t.yearly:
+                r.problem(sh, row, "Mã chỉ tiêu", f"chỉ tiêu '{e.target}' không phải chỉ tiêu cấp Ngành theo giai đoạn "
+                                                  "nhiều năm (cột Phạm vi của chỉ tiêu ghi giai đoạn, ví dụ 'Giai đoạn "
+                                                  "2021–2030')")
+                t = None
+            elif t.measure not in CUMULATIVE_MEASURES:
+                label = S.label_of(S.MEASURES, t.measure) if t.measure in S.MEASURES.values() else t.measure
+                r.problem(sh, row, "Mã chỉ tiêu", f"chỉ tiêu '{e.target}' tính theo '{label}', không cộng dồn qua các "
+                                                  "năm được; chỉ ghi kết quả các năm cho chỉ tiêu tính theo 'Tổng' hoặc "
+                                                  "'Số CĐCS mới thành lập'")
+                t = None
+        phase = t.phase if t is not None else None
+        if e.year is not None and phase is not None and not phase[0] <= e.year <= phase[1]:
+            r.problem(sh, row, "Năm", f"năm {e.year} nằm ngoài giai đoạn {phase[0]}–{phase[1]} của chỉ tiêu '{t.code}'")
+        elif e.year is not None and year is not None and e.year >= year:
+            r.problem(sh, row, "Năm", f"năm {e.year} không trước năm thi đua {year} của kế hoạch: số của năm nay được "
+                                      "tính từ biểu mẫu, không ghi ở đây")
+        if e.value is not None and e.value < 0:
+            r.problem(sh, row, "Giá trị", "giá trị không được âm")
+        key = (e.target, e.year, scope)
+        if None not in key:
+            if key in seen:
+                r.problem(sh, row, "Năm", f"chỉ tiêu '{e.target}', năm {e.year}, phạm vi '{scope}' đã có ở dòng "
+                                          f"{seen[key]}; mỗi chỉ tiêu, mỗi năm, mỗi phạm vi chỉ ghi một dòng")
+            else:
+                seen[key] = row
+                if e.value is not None and scope == S.INDUSTRY_SCOPE:
+                    industry_rows[(e.target, e.year)] = (row, sh, e.value)
+                elif e.value is not None:
+                    cluster_sums[(e.target, e.year)] = cluster_sums.get((e.target, e.year), 0) + e.value
+        out.append((row, sh, EarlierResult(e.target, e.year, scope, e.value, e.source)))
+    for key, (row, sh, value) in industry_rows.items():
+        parts = cluster_sums.get(key)
+        if parts is not None and parts > value + 1e-9:
+            r.problem(sh, row, "Giá trị", f"tổng các cụm năm {key[1]} ({format_number_vi(parts, 2)}) lớn hơn số toàn "
+                                          f"ngành ({format_number_vi(value, 2)}) của chỉ tiêu '{key[0]}'")
+    return out
 
 
 def _check_titles(r, titles, conditions, rating_codes) -> None:

@@ -51,6 +51,9 @@ SHEET_HELP = {
                         "và mức độ: lỗi phải sửa, cảnh báo cần xem lại, thông tin để biết.",
     schema.TITLES.name: "các danh hiệu thi đua được đăng ký, cấp khen, tỷ lệ tối đa và văn bản nguồn.",
     schema.CONDITIONS.name: "điều kiện xét từng danh hiệu, mỗi dòng một điều kiện, có trích văn bản.",
+    schema.EARLIER_RESULTS.name: "kết quả các năm trước của chỉ tiêu giai đoạn nhiều năm (ví dụ số đoàn viên mới "
+                                 "mỗi năm từ 2021), cho toàn ngành hoặc từng cụm, kèm văn bản nguồn; dùng cho những "
+                                 "năm chưa có bảng tổng hợp của chương trình để tính tiến độ cả giai đoạn.",
 }
 RULES = [
     "Cách sửa",
