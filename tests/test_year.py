@@ -14,7 +14,7 @@ from thidua.consolidate.core import consolidate
 from thidua.consolidate.records import REJECTED
 from thidua.consolidate.workbook import write_consolidation
 from thidua.forms.write import issue_forms
-from thidua.plan.model import YEAR_CODE, Period
+from thidua.plan.model import YEAR_CODE
 
 RULES = {"so_sang_kien": "sum", "so_luot_tham_du": "max", "tuyen_truyen_phoi_hop": "all",
          "hoi_nghi_cbccvc": None, "so_cnvcld": None}          # None: the default (any for yes/no, else latest)
@@ -24,14 +24,14 @@ D2 = {"so_sang_kien": 3, "so_luot_tham_du": 120, "tuyen_truyen_phoi_hop": "Khôn
       "so_cnvcld": 210}
 
 
+PEAK = "cao-diem-1"                 # the sample plan's peak campaign
+
+
 @pytest.fixture(scope="module")
 def year_plan(plan):
     fields = tuple(dataclasses.replace(f, cumulative=False, combine=RULES[f.code]) if f.code in RULES else f
                    for f in plan.fields)
-    peak = Period("cao-diem", "Đợt cao điểm 01/04–31/07", plan.period("dot-1").start.replace(month=4),
-                  plan.period("dot-2").start.replace(month=7, day=31), plan.period("dot-2").start.replace(day=10),
-                  peak=True)
-    return dataclasses.replace(plan, fields=fields, periods=(*plan.periods, peak))
+    return dataclasses.replace(plan, fields=fields)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,7 @@ def returns(year_plan, tmp_path_factory):
     root = tmp_path_factory.mktemp("year")
     units = [u for u in year_plan.units if u.cluster == "C01" and u.kind == "public" and u.active][:4]
     issued = {p: {f.name.split("_")[1]: f for f in issue_forms(year_plan, p, root / f"issued_{p}")}
-              for p in ("dot-1", "dot-2", "cao-diem")}
+              for p in ("dot-1", "dot-2", PEAK)}
     a, b, c, d = (u.code for u in units)
     typed = {}
     for period, who, values, day in (("dot-1", (a, b, c), D1, "05/07/2026"), ("dot-2", (a, b, d), D2, "05/01/2027")):
@@ -49,8 +49,9 @@ def returns(year_plan, tmp_path_factory):
             src = issued[period][code]
             fill(year_plan, src, root / period / src.name, vals, info={"ngay_bao_cao": day})
             typed[(code, period)] = {**CLEAN_PUBLIC, **vals}
-    peak_src = issued["cao-diem"][a]
-    fill(year_plan, peak_src, root / "cao-diem" / peak_src.name, D1, info={"ngay_bao_cao": "02/08/2026"})
+    from thidua.demo.campaign import play_campaign
+    import random
+    play_campaign(year_plan, year_plan.period(PEAK), [issued[PEAK][a]], root / PEAK, random.Random(1), 0)
     return {"root": root, "units": (a, b, c, d), "typed": typed}
 
 
@@ -106,8 +107,8 @@ def test_peak_campaigns_stay_out_of_the_year_and_periods_are_provisional(year_pl
     from thidua.consolidate.award_sheets import provisional
     from thidua.consolidate.report import lines
     root = returns["root"]
-    year = consolidate([root / "dot-1", root / "dot-2", root / "cao-diem"], year_plan, YEAR_CODE, ["C01"], workers=0)
-    peak = next(e for e in year.entries if "cao-diem" in e.name)
+    year = consolidate([root / "dot-1", root / "dot-2", root / PEAK], year_plan, YEAR_CODE, ["C01"], workers=0)
+    peak = next(e for e in year.entries if PEAK in e.name)
     assert peak.status == REJECTED and "đợt cao điểm" in peak.reason and "không cộng vào kết quả cả năm" in peak.reason
     period = consolidate([root / "dot-2"], year_plan, "dot-2", ["C01"], workers=0)
     assert provisional(period) == " (DỰ KIẾN)" and provisional(year) == ""

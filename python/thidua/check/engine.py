@@ -42,6 +42,7 @@ class Context:
 
 def check_form(form: FormData, plan: Plan, previous: FormData | dict | None = None) -> list[Finding]:
     """All findings for one read form, sorted by severity then position."""
+    plan = plan.for_period(form.period_code)
     kind = plan.kind_of(form.unit_code, form.unit_kind)
     entered = form.entered()
     derived = expected_formula_values(layout_for(plan, kind), entered)
@@ -268,6 +269,7 @@ def rule_registrations(ctx: Context):
     from ..score.engine import score_form
     from .awards import judge_form
     result, regs = judge_form(ctx.form, ctx.plan, score_form(ctx.form, ctx.plan).rating)
+    yield from _registration_changes(ctx, result)
     if not result.members and not regs and not result.duplicates:
         return
     for repeat, first in result.duplicates:
@@ -291,6 +293,44 @@ def rule_registrations(ctx: Context):
         if not v.eligible:
             yield finding("collective_ineligible", sheet=sheet, cell=cell, field="danh_hieu_tap_the", raw=code,
                           expected="đủ điều kiện", title=title.name if title else code, reasons=v.reason_text())
+
+
+def _registration_changes(ctx: Context, result):
+    """Titles added or dropped since the registration at the start of the year, when made after its
+    deadline (the form carries that registration when it was issued with it: registrations.record)."""
+    from .. import contract as C
+    from ..registrations.record import day, record_from_meta
+    record = record_from_meta(ctx.form.meta) if result.changes else None
+    if record is None:
+        return
+    plan, deadline = ctx.plan, day(record.deadline)
+    conditions = {c.title: c.code for c in plan.conditions if c.kind == "registered_at_start"}
+
+    def name(code):
+        t = plan.title_by_code.get(code)
+        return t.name if t else code
+
+    for ch in result.changes:
+        if not ch.after_deadline:
+            continue
+        if ch.kind == "added":
+            where = (f"Trang '{ch.sheet}', ô {ch.cell}" if ch.sheet and ch.cell else "Biểu mẫu") + \
+                    (f" ({ch.person})" if ch.person else "")
+            cond = conditions.get(ch.title)
+            consequence = (f"; theo điều kiện {cond} của kế hoạch, danh hiệu không đăng ký từ đầu năm không được "
+                           "xét" if cond else "")
+            yield finding("registration_added", "" if record.registered else "no_book", sheet=ch.sheet,
+                          cell=ch.cell, field="danh_hieu", raw=ch.title, expected="đăng ký từ đầu năm", where=where,
+                          title=name(ch.title), when=ch.when, deadline=deadline, consequence=consequence)
+        else:
+            lst = ctx.form.lists.get(C.MEMBER_TABLE if ch.person else C.REGISTRATION_TABLE)
+            sheet = lst.sheet if lst is not None else None
+            who = f"{ch.person} ({ch.department or 'không ghi khoa/phòng'}) — " if ch.person else "danh hiệu tập thể "
+            what = ("dòng của người này với danh hiệu đã đăng ký" if ch.person
+                    else "'Có' ở cột 'Đăng ký' của danh hiệu này")
+            yield finding("registration_removed", sheet=sheet, cell=None, field="danh_hieu", raw=ch.title,
+                          expected="giữ đăng ký", where=f"Trang '{sheet}'" if sheet else "Biểu mẫu", who=who,
+                          title=name(ch.title), when=ch.when, deadline=deadline, what=what)
 
 
 def rule_pledges(ctx: Context):

@@ -50,6 +50,7 @@ class Consolidation:
     overrides: list = field(default_factory=list)   # review.Override: every upper-level mark applied
     conflicts: list = field(default_factory=list)   # inventory.Conflict: copies of one unit that differ
     register: object = None                          # register.Register used (None: not verified)
+    registrations: object = None                     # registrations.load.Registrations compared with (None: none)
 
     @property
     def level(self) -> str:
@@ -117,9 +118,10 @@ def make_scope(plan: Plan, period_code: str, clusters=None, check: bool = False,
         unknown = [c for c in wanted if c not in known]
         if unknown:
             raise ThiduaError(f"Không có cụm {', '.join(unknown)} trong kế hoạch. Các cụm: {', '.join(known)}.")
-        return Scope(plan, plan.period(period_code), tuple(c for c in known if c in wanted), False, check,
-                     register=register)
-    return Scope(plan, plan.period(period_code), tuple(known), True, check, register=register)
+        return Scope(plan.for_period(period_code), plan.period(period_code), tuple(c for c in known if c in wanted),
+                     False, check, register=register)
+    return Scope(plan.for_period(period_code), plan.period(period_code), tuple(known), True, check,
+                 register=register)
 
 
 @dataclass
@@ -157,14 +159,17 @@ def read_inputs(inputs, plan: Plan, period_code: str, *, out=None, workers: int 
 
 def consolidate(inputs, plan: Plan, period_code: str, clusters=None, *, out: str | Path | None = None,
                 workers: int | None = None, check: bool = False, read: Inputs | None = None,
-                progress=None, register=None) -> Consolidation:
+                progress=None, register=None, registrations=None) -> Consolidation:
     """Account for every file and recompute every unit with the plan, for the whole industry or
     the clusters given. `read` reuses a reading of the same inputs (it is not modified; its
     register is used). An existing workbook at `out` of this same scope is this level's earlier
-    record: what was entered there (upper scores, states, the meeting) is kept."""
+    record: what was entered there (upper scores, states, the meeting) is kept. `registrations`
+    (registrations.load.Registrations): the registration at the start of the year, which the award
+    proposals are judged against (the plan's 'Đăng ký từ đầu năm' condition) and compared with."""
     if read is not None:
         register = read.scope.register
     scope = make_scope(plan, period_code, clusters, check, register)
+    plan = scope.plan                       # a peak campaign's own plan (plan.for_period)
     if read is None:
         read = read_inputs(inputs, plan, period_code, out=out, workers=workers, check=check, progress=progress,
                            register=register)
@@ -214,14 +219,16 @@ def consolidate(inputs, plan: Plan, period_code: str, clusters=None, *, out: str
     per_cluster = [IN.distribution(plan, code, [u for u in expected if u.cluster == code], results)
                    for code in clusters_]
     attain = IN.attainment_by_cluster(plan, scope.period, expected, results, clusters_)
-    props = AW.proposals(plan, [AW.UnitEntry(code, members_of_record(plan, r.record), r.record.collective, r.rating)
+    props = AW.proposals(plan, [AW.UnitEntry(code, members_of_record(plan, r.record), r.record.collective, r.rating,
+                                             registrations.start(code, r.timing_date, r.timing_basis)
+                                             if registrations is not None and not scope.period.peak else None)
                                 for code, r in results.items()])
     props = LV.hold_back(props, results, review)
     t2 = time.perf_counter()
     return Consolidation(plan, scope.period, scope, datetime.now().replace(microsecond=0), entries, results,
                          records, comp, ranked, leaders, moves, targets, kinds, per_cluster, attain,
                          {"read": read.seconds, "compute": t2 - t1}, props, review=review, overrides=overrides,
-                         conflicts=conflicts, register=register,
+                         conflicts=conflicts, register=register, registrations=registrations,
                          coverage={u: coverage[u] for u in results if u in coverage})
 
 
@@ -299,13 +306,13 @@ def _in_scope(c: INV.Candidate, entries: list[FileEntry], scope: Scope) -> bool:
 
 
 def run(inputs, plan: Plan, period_code: str, out: str | Path, clusters=None, *, workers: int | None = None,
-        check: bool = False, progress=None, register=None) -> Consolidation:
+        check: bool = False, progress=None, register=None, registrations=None) -> Consolidation:
     """Consolidate and write the workbook (atomically); the result carries timings.
     `progress(done, total)`: files read."""
     from .workbook import write_consolidation
     with _collector_paused():
         result = consolidate(inputs, plan, period_code, clusters, out=out, workers=workers, check=check,
-                             progress=progress, register=register)
+                             progress=progress, register=register, registrations=registrations)
         t = time.perf_counter()
         write_consolidation(result, out)
         result.seconds["write"] = time.perf_counter() - t

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..plan.model import Plan
-from ..score.engine import GroupScore, rate
+from ..score.engine import NO_RATING, GroupScore, rate
 from ..values import format_number_vi, format_percent_vi
 from .records import UnitResult
 
@@ -112,8 +112,8 @@ def leader(cluster: str, ranked: list[UnitResult], names: dict[str, str]) -> Lea
         listed = ", ".join(who(r) for r in top)
         return Leader(cluster, top, f"Đồng hạng nhất: {listed} ({pts(first.ev.total)} điểm; bằng nhau ở tổng "
                                     "điểm, điểm từng nhóm và ngày báo cáo). Hội nghị cụm biểu quyết đơn vị dẫn đầu.")
-    rating = first.rating or "chưa xếp loại"
-    text = f"Đề xuất dẫn đầu cụm: {who(first)}, {pts(first.ev.total)} điểm, xếp loại {rating}"
+    rating = f", xếp loại {first.rating or 'chưa xếp loại'}" if first.ev.rating_name != NO_RATING else ""
+    text = f"Đề xuất dẫn đầu cụm: {who(first)}, {pts(first.ev.total)} điểm{rating}"
     if len(ranked) > 1:
         second = ranked[1]
         text += f"; xếp trên {second.unit} (thứ {second.rank}) vì có {decided_by(first, second)}"

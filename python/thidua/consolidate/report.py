@@ -7,6 +7,8 @@ from .completeness import LATENESS_RULE
 from .industry import APPLIES_LABELS, DENOMINATOR_RULE, MANUAL, NO_UNITS, STAGE
 from .inventory import DUPLICATE_RULE, status_counts
 from .ranking import CAP_RULE, TIE_RULE
+from .programme import PACE_RULE
+from .programme import summary_lines as programme_lines
 from .records import STATUS_LABELS
 
 RECOMPUTE_RULE = ("Mọi giá trị tính toán (tỷ lệ, Đạt/Chưa đạt, điểm, xếp loại) được tính lại từ số liệu gốc theo "
@@ -55,6 +57,9 @@ def year_line(c) -> str:
 
 
 def ratings_line(c) -> str:
+    if not c.plan.ratings:
+        return ("Đợt cao điểm: chấm điểm, xếp hạng và khen thưởng theo đợt; không xếp loại năm, không tính vào "
+                "kết quả cả năm.")
     total = c.by_kind[-1]
     parts = [f"{code} {n(k)}" for code, k in total.counts.items()]
     if total.not_rated:
@@ -159,6 +164,10 @@ def lines(c) -> list[tuple[str, str]]:
         who = APPLIES_LABELS.get(kind, kind).lower()
         out.append(("text", f"Không có CĐCS {who} thuộc diện nên {len(mine)} chỉ tiêu không áp dụng: "
                             + "; ".join(t.target.short_name for t in mine) + "."))
+    stage = programme_lines(c)                      # stage targets over the years (consolidate.programme)
+    if stage:
+        out.append(("heading", "Tiến độ chỉ tiêu giai đoạn nhiều năm (trang 'Tiến độ giai đoạn')"))
+        out += [("text", x) for x in stage]
     out.append(("heading", "4. Đơn vị dẫn đầu cụm (đề xuất)"))
     for code in c.clusters:
         out.append(("text", f"Cụm {code}: {c.leaders[code].text}"))
@@ -180,13 +189,15 @@ def lines(c) -> list[tuple[str, str]]:
     out.append(("heading", "Quy tắc áp dụng"))
     out += [("text", x) for x in (RECOMPUTE_RULE, LATENESS_RULE, DENOMINATOR_RULE, TIE_RULE, CAP_RULE,
                                   DUPLICATE_RULE)]
+    if stage:
+        out.append(("text", PACE_RULE))
     return out
 
 
 def short_text(c, out_path=None) -> str:
     """A few lines for the terminal and the Excel alert."""
     rows = [lines(c)[0][1], lines(c)[1][1], headline(c), files_line(c), *([year_line(c)] if c.period.is_year else []),
-            ratings_line(c), *rating_targets(c), targets_line(c)]
+            ratings_line(c), *rating_targets(c), targets_line(c), *programme_lines(c)]
     rows += [f"Dẫn đầu cụm {code}: " + ", ".join(f"{r.unit}" for r in c.leaders[code].units)
              + (" (đồng hạng — cụm biểu quyết)" if len(c.leaders[code].units) > 1 else "")
              if c.leaders[code].units else f"Cụm {code}: chưa đề xuất dẫn đầu" for code in c.clusters]

@@ -23,12 +23,15 @@ from ..write.tables import Col, TableSpec
 from ..write.xlsx import FONT, atomic_workbook
 from . import contract as K
 from .award_sheets import write_award_sheets, write_member_inputs
+from .compare_sheets import write_comparison_sheets
 from .completeness import LATENESS_RULE, days_late
 from .industry import APPLIES_LABELS, DENOMINATOR_RULE, NOT_RATED, NOT_REPORTED, SHARE_MEASURES
 from .inventory import DUPLICATE_RULE
 from .ranking import CAP_RULE, TIE_RULE
 from .records import DUPLICATE, FLAG_TEXT, INCLUDED, OUT_OF_SCOPE, STATUS_LABELS
 from .report import files_line, lines
+from .programme import attach as attach_programme
+from .programme import write_sheets as write_programme_sheets
 from .review_sheets import protect, write_judgement_sheets, write_record_sheets
 from .seal import DIGEST, seal_text
 from .sendback import write_reminder_sheet
@@ -52,23 +55,30 @@ def write_consolidation(c, path: str | Path) -> Path:
 
 
 def _write_sheets(wb, c) -> None:
+    if getattr(c, "programme", None) is None:      # stage targets: this year and the plan's earlier years
+        attach_programme(c)
     b = Book(wb)
     digests: list[str] = []                     # every sealed row's digest (seal.py)
     _summary(b, c)
     _industry(b, c)
-    _ratings_by_cluster(b, c)
+    rated = bool(c.plan.ratings)                # a peak campaign scores and awards, it does not rate
+    if rated:
+        _ratings_by_cluster(b, c)
     _targets_by_cluster(b, c)
+    write_programme_sheets(b, c)
     _leaders(b, c)
     _completeness(b, c)
     if c.period.is_year:
         _coverage(b, c)
     for code in c.clusters:
         _cluster_sheet(b, c, code)
-    _caps(b, c)
+    if rated:
+        _caps(b, c)
     write_judgement_sheets(b, c)
     write_record_sheets(b, c, digests)
     write_reminder_sheet(b, c)
     write_award_sheets(b, c)
+    write_comparison_sheets(b, c)               # only when c carries a comparison (compare.py)
     _inventory(b, c)
     _inputs(b, c, digests)
     write_member_inputs(b, c)
@@ -136,6 +146,8 @@ def _industry(b: Book, c) -> None:
     placed = b.table(ws, spec, row, c.targets)
     ws.freeze_panes(placed.first, 0)
     b.page(ws, title="Chỉ tiêu cấp ngành", header_row=placed.header_row)
+    if not c.plan.ratings:                       # a peak campaign: no rating
+        return
     # its own sheet: a table of other columns below would set this one's widths (or shrink the page)
     ws = b.sheet("Xếp loại theo loại hình")
     dist = distribution_spec(c, "tblRatingDistribution", "Loại hình")
@@ -608,7 +620,10 @@ def _meta(b: Book, c, digests: list[str]) -> None:
             "scope": "industry" if c.scope.industry else "cluster", "clusters": " ".join(c.clusters),
             "tool_version": __version__, "created_at": c.created_at.strftime("%Y-%m-%d %H:%M:%S"),
             "units": str(len(c.results)),
-            "findings": "thidua check" if c.scope.check else "đọc biểu mẫu"}
+            "findings": "thidua check" if c.scope.check else "đọc biểu mẫu",
+            # the year and the period's dates: a later year's programme reads this workbook (consolidate.programme)
+            "plan_year": str(p.info.year), "period_start": c.period.start.isoformat(),
+            "period_end": c.period.end.isoformat()}
     from .review import CLUSTER
     meta["seal"] = seal_text(c.register, c.level, c.clusters if c.level == CLUSTER else ("",), c.period.code,
                              meta, digests)

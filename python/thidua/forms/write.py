@@ -209,13 +209,16 @@ def form_filename(unit: Unit, period: Period, suffix: str = FORM_SUFFIX) -> str:
 
 
 def write_form(plan: Plan, unit: Unit, period: Period, path: str | Path,
-               issued_at: datetime | None = None, token: str = "") -> Path:
-    return save_atomic(form_bytes(plan, unit, period, issued_at, token), path)
+               issued_at: datetime | None = None, token: str = "", start=None) -> Path:
+    return save_atomic(form_bytes(plan, unit, period, issued_at, token, start), path)
 
 
-def form_bytes(plan: Plan, unit: Unit, period: Period, issued_at: datetime | None = None, token: str = "") -> bytes:
+def form_bytes(plan: Plan, unit: Unit, period: Period, issued_at: datetime | None = None, token: str = "",
+               start=None) -> bytes:
     """One unit's form. `token`: the form's random token from the register (register.Register.issue),
-    written in the hidden meta table ("form_token"); "" for a form issued without a register."""
+    written in the hidden meta table ("form_token"); "" for a form issued without a register.
+    `start` (registrations.record.StartRecord): the unit's registration at the start of the year; the
+    registration sheets come pre-filled with it and the meta carries it (what changes is then seen)."""
     layout = layout_for(plan, unit.kind)
     wb, buffer = new_workbook()
     st = Styles(wb)
@@ -226,9 +229,9 @@ def form_bytes(plan: Plan, unit: Unit, period: Period, issued_at: datetime | Non
     _indicator_sheet(wb, st, layout, period, plan, heading)
     _score_sheet(wb, st, layout, heading)
     _initiative_sheet(wb, st, heading)
-    write_registration_sheets(wb, st, plan, unit, heading, setup_print)
+    write_registration_sheets(wb, st, plan, unit, heading, setup_print, start)
     issued_at = issued_at or datetime.now().replace(microsecond=0)
-    _meta_sheet(wb, plan, unit, period, layout, issued_at, token)
+    _meta_sheet(wb, plan, unit, period, layout, issued_at, token, start)
     wb.set_properties({"created": issued_at})
     _add_vba_and_ribbon(wb)
     wb.close()
@@ -458,7 +461,7 @@ def _initiative_sheet(wb, st, heading: str) -> None:
 
 
 def _meta_sheet(wb, plan: Plan, unit: Unit, period: Period, layout: FormLayout, issued_at: datetime,
-                token: str = "") -> None:
+                token: str = "", start=None) -> None:
     ws = wb.add_worksheet(C.SHEETS[C.META_TABLE])
     meta = {
         "template_version": C.TEMPLATE_VERSION, "plan_id": plan.info.plan_id,
@@ -468,6 +471,9 @@ def _meta_sheet(wb, plan: Plan, unit: Unit, period: Period, layout: FormLayout, 
         "targets_digest": layout.digest(unit, plan), "form_token": token,
     }
     meta.update(meta_entries(plan, unit.code))   # the unit's rules, for the buttons on a PC without the plan
+    if start is not None:                         # its registration at the start of the year, likewise
+        from ..registrations.record import meta_entries as start_entries
+        meta.update(start_entries(start))
     ws.add_table(0, 0, len(meta), 1, {"name": C.META_TABLE, "columns": [{"header": h} for h in C.META_COLUMNS]})
     for i, (key, value) in enumerate(meta.items(), start=1):
         ws.write_string(i, 0, key)
@@ -483,11 +489,14 @@ def _letter(j: int) -> str:
 
 
 def issue_forms(plan: Plan, period_code: str, out_dir: str | Path,
-                issued_at: datetime | None = None, progress=None, register=None) -> list[Path]:
+                issued_at: datetime | None = None, progress=None, register=None, registrations=None) -> list[Path]:
     """One form per active unit into out_dir; returns the written paths (sorted).
     `progress(done, total)` after each form. With a `register` (register.Register), each form
     carries the random token the register draws for it (the caller saves the register); without
-    one, forms carry no token."""
+    one, forms carry no token. With `registrations` (registrations.load.Registrations), each form
+    comes pre-filled with its unit's registration at the start of the year and carries it (not a
+    peak campaign's forms: its awards are its own)."""
+    plan = plan.for_period(period_code)       # a peak campaign: its own fields, score sheet and awards
     period = plan.period(period_code)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -497,7 +506,8 @@ def issue_forms(plan: Plan, period_code: str, out_dir: str | Path,
     tokens = {} if register is None else register.issue(plan, period_code, units, files=names, issued_at=issued_at)
     paths = []
     for u in units:
-        paths.append(write_form(plan, u, period, out / names[u.code], issued_at, tokens.get(u.code, "")))
+        start = registrations.record(u.code) if registrations is not None and not period.peak else None
+        paths.append(write_form(plan, u, period, out / names[u.code], issued_at, tokens.get(u.code, ""), start))
         if progress is not None:
             progress(len(paths), len(units))
     return sorted(paths)
@@ -511,14 +521,14 @@ class Issued:
 
 
 def issue_registered(plan: Plan, plan_path: str | Path, period_code: str, out_dir: str | Path,
-                     issued_at: datetime | None = None, progress=None) -> Issued:
+                     issued_at: datetime | None = None, progress=None, registrations=None) -> Issued:
     """Issue the forms with a token each, recorded in the register beside the plan (earlier issues
     stay valid), and write each cluster's pack next to the forms. One way for the CLI, the Tạo
     biểu mẫu button and the demo."""
     from .. import register as R
     reg_path = R.register_path(plan_path)
     reg = R.load_or_new(reg_path, plan)
-    paths = issue_forms(plan, period_code, out_dir, issued_at, progress, register=reg)
+    paths = issue_forms(plan, period_code, out_dir, issued_at, progress, register=reg, registrations=registrations)
     reg.save(reg_path)
     clusters = dict.fromkeys(u.cluster for u in plan.active_units(plan.period(period_code)))
     packs = [reg.for_cluster(code).save(Path(out_dir) / R.pack_name(code)) for code in clusters]

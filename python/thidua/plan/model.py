@@ -33,6 +33,7 @@ class PlanInfo:
     min_months_active: int = 0
     min_months_after_merger: int = 0
     resubmit_days: int | None = None      # days a unit has to resubmit after a notice (None: the upper level says)
+    registration_deadline: date | None = None   # the registration workbooks are due (han_dang_ky; registrations/)
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ class Field:
     cumulative: bool = False
     help: str | None = None
     combine: str | None = None  # how periods make the year: latest | sum | any | all | max (None: default)
+    period: str | None = None   # a peak campaign's code: the field belongs to that campaign only
 
     @property
     def is_derived(self) -> bool:
@@ -123,6 +125,7 @@ class Target:
     scope: str | None = None    # "Năm" or a multi-year stage such as "Giai đoạn 2021–2030"
     source: str | None = None
     short: str | None = None    # a short name for column headers ("Hội nghị CBCCVC")
+    period: str | None = None   # a peak campaign's code: the target belongs to that campaign only
 
     @property
     def short_name(self) -> str:
@@ -158,6 +161,7 @@ class CriteriaGroup:
     applies_to: str
     max_points: float
     floor: float | None = None  # fraction of max_points
+    period: str | None = None   # a peak campaign's code: its own score sheet (criteria follow the group)
 
 
 @dataclass(frozen=True)
@@ -205,6 +209,7 @@ class Title:
     source: str
     cap: float | None = None    # share cap on proposals
     cap_base: str | None = None  # title whose count the cap is a share of; None: registered members
+    period: str | None = None   # a peak campaign's code: an award of that campaign (theo đợt, chuyên đề)
 
 
 @dataclass(frozen=True)
@@ -243,6 +248,10 @@ class Plan:
     titles: tuple[Title, ...] = ()
     conditions: tuple[TitleCondition, ...] = ()
     earlier: tuple[EarlierResult, ...] = ()   # earlier years of the stage targets (tblEarlierResults)
+    # Peak campaigns' own fields, targets, groups, criteria, titles, conditions and checks, as
+    # (campaign period code, item) pairs: kept out of the year's tuples above; plan.for_period(code)
+    # is the plan of one campaign.
+    campaigns: tuple = ()
     source: str | None = field(default=None, compare=False)
 
     # --- look-ups -------------------------------------------------------------------------
@@ -277,6 +286,27 @@ class Plan:
         """The unit's kind by the plan; for a unit the plan does not list, what the form recorded."""
         unit = self.unit_by_code.get(unit_code)
         return unit.kind if unit is not None else (recorded or "public")
+
+    def for_period(self, code: str | None) -> "Plan":
+        """The plan a period's forms and results follow: a peak campaign's own fields, targets, score
+        sheet and awards, without the year's ratings; for any other period, this plan."""
+        p = self.period_by_code.get(code or "")
+        if p is None or not p.peak or not self.campaigns:
+            return self
+        cache = self._campaign_plans
+        if code not in cache:
+            from dataclasses import replace
+            # a standalone plan: its items are its own (no "Đợt" left), so a form embeds it as it is
+            mine = [replace(x, period=None) if hasattr(x, "period") else x for c, x in self.campaigns if c == code]
+            kind = lambda cls: tuple(x for x in mine if isinstance(x, cls))  # noqa: E731
+            cache[code] = replace(self, fields=kind(Field), targets=kind(Target), groups=kind(CriteriaGroup),
+                                  criteria=kind(Criterion), ratings=(), checks=kind(Check), titles=kind(Title),
+                                  conditions=kind(TitleCondition), earlier=(), campaigns=())
+        return cache[code]
+
+    @cached_property
+    def _campaign_plans(self) -> dict:
+        return {}
 
     def period(self, code: str) -> Period:
         if code == YEAR_CODE:
@@ -356,7 +386,8 @@ class Plan:
     @cached_property
     def fingerprint(self) -> str:
         """A digest of the plan's content (not its formatting): forms record it. Earlier years'
-        results are not the year's rules: adding them after forms were issued changes nothing."""
-        payload = {k: v for k, v in asdict(self).items() if k not in ("source", "earlier")}
+        results are not the year's rules: adding them after forms were issued changes nothing; nor
+        are a peak campaign's own rules (its forms carry its own plan, plan.for_period)."""
+        payload = {k: v for k, v in asdict(self).items() if k not in ("source", "earlier", "campaigns")}
         text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

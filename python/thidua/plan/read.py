@@ -8,6 +8,7 @@ go through it.
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from typing import Callable
 
@@ -41,6 +42,7 @@ INFO_KEYS = {
     "min_months_active": ("so_thang_toi_thieu", "int", False, 0, 120),
     "min_months_after_merger": ("so_thang_sau_sap_nhap", "int", False, 0, 120),
     "resubmit_days": ("so_ngay_bo_sung", "int", False, 1, 365),
+    "registration_deadline": ("han_dang_ky", "date", False, None, None),
 }
 
 Rows = list  # [(row, sheet, {column key: value})]
@@ -211,13 +213,79 @@ def plan_from_rows(tables: dict[str, Rows], problems: list[DefinitionProblem], s
     _check_links(r, clusters, units, periods, fields, targets, groups, criteria, ratings, excerpt)
     _check_rules(r, checks, {f.code: f for _, _, f in fields})
     _check_titles(r, titles, conditions, {x.code for _, _, x in ratings})
+    _check_registration(r, info, table(S.PLAN_INFO), periods, conditions)
     earlier = _check_stages(r, info, targets, clusters, earlier)
+    campaigns, (fields, targets, groups, criteria, checks, titles, conditions) = _split_campaigns(
+        r, periods, fields, targets, groups, criteria, checks, titles, conditions, excerpt)
     if r.problems or info is None:
         raise PlanDefinitionError(r.problems, source)
     strip = lambda items: tuple(x for _, _, x in items)  # noqa: E731
     return Plan(info, strip(clusters), strip(units), strip(periods), strip(fields), strip(targets),
                 strip(groups), strip(criteria), strip(ratings), strip(checks), strip(titles),
-                strip(conditions), strip(earlier), source=source)
+                strip(conditions), strip(earlier), campaigns=campaigns, source=source)
+
+
+def _split_campaigns(r, periods, fields, targets, groups, criteria, checks, titles, conditions, excerpt=False):
+    """Peak campaigns' own items apart from the year's: ((code, item) pairs, the year's lists).
+    A row's "Đợt" must be a peak period; what it refers to must belong to the same campaign.
+    Criteria follow their group, conditions their title, checks the fields they use."""
+    peaks = {p.code for _, _, p in periods if p.peak}
+    others = {p.code for _, _, p in periods if not p.peak}
+    for items in (fields, targets, groups, titles):
+        for row, sh, x in items:
+            if x.period and x.period not in peaks:
+                why = ("là đợt thường: các đợt thường dùng chung bảng của cả năm, để trống ô này"
+                       if x.period in others else "không có trong bảng đợt thi đua")
+                r.problem(sh, row, "Đợt", f"'{x.period}' {why}; chỉ ghi mã một đợt cao điểm")
+    for row, sh, p in ([] if excerpt else periods):      # a form's copy carries one period's plan only
+        if p.peak and not any(f.period == p.code for _, _, f in fields):
+            r.problem(sh, row, "Cao điểm", f"đợt cao điểm '{p.code}' chưa có trường số liệu riêng: ghi mã đợt này ở cột "
+                                           "'Đợt' của các trường, chỉ tiêu, nhóm tiêu chí và danh hiệu của đợt")
+    field_of = {f.code: f.period for _, _, f in fields}
+    group_of = {g.code: g.period for _, _, g in groups}
+    target_of = {t.code: t.period for _, _, t in targets}
+    title_of = {t.code: t.period for _, _, t in titles}
+
+    def where(code) -> str:
+        return f"đợt {code}" if code else "cả năm"
+
+    for row, sh, t in targets:
+        if t.field and t.field in field_of and field_of[t.field] != t.period:
+            r.problem(sh, row, "Trường", f"chỉ tiêu của {where(t.period)} so sánh trường '{t.field}' của "
+                                         f"{where(field_of[t.field])}")
+    for row, sh, c in criteria:
+        if c.target and c.target in target_of and c.group in group_of and target_of[c.target] != group_of[c.group]:
+            r.problem(sh, row, "Chỉ tiêu", f"tiêu chí thuộc nhóm của {where(group_of[c.group])} nhưng gắn chỉ tiêu "
+                                           f"'{c.target}' của {where(target_of[c.target])}")
+    from .expr import parse_formula, FormulaError
+
+    def check_period(ch):
+        used = set()
+        for text in (ch.left, ch.right):
+            try:
+                used |= set(parse_formula(text).refs)
+            except (FormulaError, TypeError):
+                pass
+        found = {field_of[f] for f in used if f in field_of}
+        return found.pop() if len(found) == 1 else None
+
+    split = {}
+    pairs = []
+    for name, items, period_of in (
+            ("fields", fields, lambda x: x.period), ("targets", targets, lambda x: x.period),
+            ("groups", groups, lambda x: x.period), ("criteria", criteria, lambda x: group_of.get(x.group)),
+            ("checks", checks, check_period), ("titles", titles, lambda x: x.period),
+            ("conditions", conditions, lambda x: title_of.get(x.title))):
+        year = []
+        for row, sh, x in items:
+            code = period_of(x)
+            if code:
+                pairs.append((code, x))
+            else:
+                year.append((row, sh, x))
+        split[name] = year
+    return tuple(pairs), tuple(split[n] for n in ("fields", "targets", "groups", "criteria", "checks", "titles",
+                                                   "conditions"))
 
 
 def _read_info(r: _Reader, rows) -> PlanInfo | None:
@@ -415,7 +483,7 @@ def _check_stages(r, info: PlanInfo | None, targets, clusters, earlier):
     clusters_known = {c.code for _, _, c in clusters}
     out, seen = [], {}
     industry_rows: dict[tuple, tuple] = {}
-    cluster_sums: dict[tuple, float] = {}
+    cluster_rows: dict[tuple, list] = {}
     for row, sh, e in earlier:
         scope = e.scope
         if scope is not None and fold_key(scope) in (fold_key(S.INDUSTRY_SCOPE), fold_key("Toàn ngành")):
@@ -456,13 +524,15 @@ def _check_stages(r, info: PlanInfo | None, targets, clusters, earlier):
                 if e.value is not None and scope == S.INDUSTRY_SCOPE:
                     industry_rows[(e.target, e.year)] = (row, sh, e.value)
                 elif e.value is not None:
-                    cluster_sums[(e.target, e.year)] = cluster_sums.get((e.target, e.year), 0) + e.value
+                    cluster_rows.setdefault((e.target, e.year), []).append((row, e.value))
         out.append((row, sh, EarlierResult(e.target, e.year, scope, e.value, e.source)))
-    for key, (row, sh, value) in industry_rows.items():
-        parts = cluster_sums.get(key)
-        if parts is not None and parts > value + 1e-9:
-            r.problem(sh, row, "Giá trị", f"tổng các cụm năm {key[1]} ({format_number_vi(parts, 2)}) lớn hơn số toàn "
-                                          f"ngành ({format_number_vi(value, 2)}) của chỉ tiêu '{key[0]}'")
+    for key, (row, sh, value) in industry_rows.items():       # the clusters are parts of the industry
+        parts = cluster_rows.get(key, [])
+        total = sum(v for _, v in parts)
+        if parts and total > value + 1e-9:
+            where = ", ".join(str(x) for x, _ in parts)
+            r.problem(sh, row, "Giá trị", f"số toàn ngành năm {key[1]} ({format_number_vi(value, 2)}) nhỏ hơn tổng các "
+                                          f"cụm ({format_number_vi(total, 2)}: dòng {where}) của chỉ tiêu '{key[0]}'")
     return out
 
 
@@ -480,7 +550,7 @@ def _check_titles(r, titles, conditions, rating_codes) -> None:
         if title is None:
             r.problem(sh, row, "Mã danh hiệu", f"danh hiệu '{c.title}' không có trong bảng Danh hiệu")
             continue
-        if c.kind is None:
+        if c.kind is None or c.kind == REGISTERED_AT_START:    # either kind of title: _check_registration
             continue
         if (c.kind in individual) != (title.target_of == "individual"):
             who = "cá nhân" if c.kind in individual else "tập thể"
@@ -499,6 +569,38 @@ def _check_titles(r, titles, conditions, rating_codes) -> None:
 
 
 S_DISCIPLINE = schema.DISCIPLINE_LEVELS
+REGISTERED_AT_START = "registered_at_start"
+REGISTRATION_CODE = "dang-ky"      # the registration workbooks' code in forms and the register (registrations/)
+
+
+def _check_registration(r, info: PlanInfo | None, info_rows, periods, conditions) -> None:
+    """Registration at the start of the year: the deadline (han_dang_ky) falls in the plan's year or
+    the December before it (pledges are signed at the cluster meetings); a 'Đăng ký từ đầu năm'
+    condition needs that deadline and takes no parameter or value; no period takes the code of
+    the registration workbooks."""
+    key = INFO_KEYS["registration_deadline"][0]
+    where = next(((row, sh) for row, sh, v in info_rows if v.get("key") == key), None)
+    deadline = info.registration_deadline if info is not None else None
+    if deadline is not None and info.year and not (date(info.year - 1, 12, 1) <= deadline <= date(info.year, 12, 31)):
+        r.problem(where[1] if where else r.sheet_of(schema.PLAN_INFO), where[0] if where else None, "Giá trị",
+                  f"hạn nộp bản đăng ký thi đua ({deadline:%d/%m/%Y}) phải trong năm thi đua {info.year} "
+                  f"(hoặc tháng 12/{info.year - 1}); hãy sửa khóa '{key}'")
+    label = schema.label_of(schema.CONDITION_KINDS, REGISTERED_AT_START)
+    for row, sh, c in conditions:
+        if c.kind != REGISTERED_AT_START:
+            continue
+        if deadline is None and info is not None:
+            r.problem(sh, row, "Loại điều kiện",
+                      f"điều kiện '{label}' cần hạn nộp bản đăng ký thi đua: thêm dòng khóa '{key}' (ngày, ví dụ "
+                      f"31/01/{info.year}) vào bảng ở trang '{schema.PLAN_INFO.sheet}'")
+        if c.param:
+            r.problem(sh, row, "Tham số", f"điều kiện '{label}' không dùng Tham số; hãy xóa ô này")
+        if c.value is not None:
+            r.problem(sh, row, "Giá trị", f"điều kiện '{label}' không dùng Giá trị; hãy xóa ô này")
+    for row, sh, p in periods:
+        if p.code == REGISTRATION_CODE:
+            r.problem(sh, row, "Mã đợt", f"mã '{REGISTRATION_CODE}' dành cho bản đăng ký thi đua đầu năm; hãy đặt "
+                                         "mã khác")
 
 
 def _covers(outer: str | None, inner: str | None) -> bool:

@@ -33,6 +33,8 @@ MEASURES = {
     "Số CĐCS mới thành lập": "count_new_units",  # units whose "active since" falls in the plan year
     "Không tự động": "manual",               # stated in the plan, judged by people
 }
+CAMPAIGN_HELP = ("Để trống: dùng cho cả năm (các đợt thường). Ghi mã một đợt cao điểm: chỉ dùng cho đợt đó "
+                 "(biểu mẫu, chỉ tiêu, bảng điểm, khen thưởng riêng của đợt), không vào kết quả cả năm.")
 # How a field's period figures make the year's (consolidate.year): the plan says it per field.
 COMBINE = {"Lấy đợt cuối": "latest", "Cộng các đợt": "sum", "Có nếu có ở một đợt": "any",
            "Có nếu có ở mọi đợt": "all", "Lớn nhất các đợt": "max"}
@@ -56,6 +58,7 @@ CONDITION_KINDS = {
     "Có thành viên đạt danh hiệu": "has_member_title",  # Tham số: mã danh hiệu
     "Không thành viên nào bị kỷ luật từ mức": "members_no_discipline_from",  # Tham số: hình thức kỷ luật
     "CĐCS xếp loại từ": "min_rating",                   # Tham số: mã xếp loại
+    "Đăng ký từ đầu năm": "registered_at_start",        # đăng ký trong bản đăng ký, trước hạn han_dang_ky
 }
 CHECK_COMPARATORS = {"≤": "<=", "<=": "<=", "≥": ">=", ">=": ">=", "=": "=", "<": "<", ">": ">"}
 
@@ -157,6 +160,8 @@ FIELDS = TableSpec(
                help="Cách tính số cả năm từ các đợt: Lấy đợt cuối (số lũy kế, số tại thời điểm báo cáo), Cộng các "
                     "đợt (số phát sinh trong từng đợt), Có nếu có ở một đợt / ở mọi đợt (Có/Không), Lớn nhất các đợt. "
                     "Để trống: Có/Không lấy 'Có nếu có ở một đợt', còn lại lấy đợt cuối."),
+        Column("Đợt", "period", "code", required=False, width=12, optional=True,
+               help=CAMPAIGN_HELP),
         Column("Hướng dẫn", "help", required=False, width=48),
     ),
 )
@@ -180,6 +185,8 @@ TARGETS = TableSpec(
         Column("Mức phấn đấu", "stretch", "number", required=False, width=11),
         Column("Đơn vị tính", "unit_label", required=False, width=10),
         Column("Nguồn", "source", required=False, width=48),
+        Column("Đợt", "period", "code", required=False, width=12, optional=True,
+               help=CAMPAIGN_HELP),
     ),
 )
 GROUPS = TableSpec(
@@ -191,6 +198,8 @@ GROUPS = TableSpec(
         Column("Điểm tối đa", "max_points", "number", width=11),
         Column("Sàn (%)", "floor", "percent", required=False, width=9,
                help="Nhóm đạt dưới mức này thì không được xếp loại cao nhất."),
+        Column("Đợt", "period", "code", required=False, width=12, optional=True,
+               help=CAMPAIGN_HELP),
     ),
 )
 CRITERIA = TableSpec(
@@ -249,6 +258,8 @@ TITLES = TableSpec(
                help="Mã danh hiệu làm cơ sở tính tỷ lệ (ví dụ CSTĐCS không quá 15% số đạt LĐTT); "
                     "bỏ trống: tính trên số thành viên đăng ký."),
         Column("Nguồn", "source", width=48),
+        Column("Đợt", "period", "code", required=False, width=12, optional=True,
+               help=CAMPAIGN_HELP),
     ),
 )
 CONDITIONS = TableSpec(

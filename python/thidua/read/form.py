@@ -196,10 +196,21 @@ def unit_entered_nothing(wb: Workbook) -> bool:
         c = t.column(C.FIELD_TYPE)
         return c is None or _text(row[c]) != "formula"
 
+    # a form issued pre-filled with the unit's registrations (registrations.record): those lists came
+    # filled; the rest decides
+    prefilled = _prefilled(wb)
     return not (any_in(C.UNIT_TABLE, (C.VALUE,), reporter) or any_in(C.INDICATOR_TABLE, (C.ENTRY,), entry)
                 or any_in(C.SCORE_TABLE, (C.SELF_SCORE, C.EXPLANATION))
-                or any_in(C.REGISTRATION_TABLE, (C.REGISTERED,)) or any_in(C.PLEDGE_TABLE, (C.PLEDGE_VALUE,))
-                or any_in(C.MEMBER_TABLE) or any_in(C.INITIATIVE_TABLE))
+                or (not prefilled and (any_in(C.REGISTRATION_TABLE, (C.REGISTERED,))
+                                       or any_in(C.PLEDGE_TABLE, (C.PLEDGE_VALUE,)) or any_in(C.MEMBER_TABLE)))
+                or any_in(C.INITIATIVE_TABLE))
+
+
+def _prefilled(wb: Workbook) -> bool:
+    from ..registrations.record import carries_record
+    t = wb.table(C.META_TABLE)
+    k = t.column(C.KEY) if t is not None else None
+    return k is not None and carries_record(_text(row[k]) for row in t.rows)
 
 
 def blank_form_message(file_name: str, unit_code: str) -> str:
@@ -268,6 +279,13 @@ def form_from_workbook(wb: Workbook, plan=None, lists: bool = True) -> FormData:
     `lists=False` skips typing the list tables (consolidation takes their raw rows itself)."""
     path = wb.path
     meta = read_meta(wb, path)
+    if meta.get("form_kind") == "dang_ky":   # registrations.book: read by registrations.collect
+        raise FileProblem(
+            f"'{path.name}' là bản đăng ký thi đua đầu năm của đơn vị {meta.get('unit_code') or '(không rõ)'}, không "
+            "phải biểu mẫu báo cáo đợt. Bản đăng ký được tổng hợp bằng lệnh 'thidua register consolidate'; số liệu "
+            "báo cáo đợt hãy nhập vào biểu mẫu của đợt.", code="registration_book", path=str(path))
+    if plan is not None:                  # a peak campaign's form follows that campaign's plan
+        plan = plan.for_period(meta.get("period_code"))
     problems: list[ReadProblem] = []
     info = _read_info(_require(wb, C.UNIT_TABLE, C.UNIT_COLUMNS, path), problems)
     ind = _require(wb, C.INDICATOR_TABLE, C.INDICATOR_COLUMNS, path)

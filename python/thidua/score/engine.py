@@ -15,6 +15,7 @@ from ..plan.semantics import MET_VERDICTS, target_verdict
 from ..values import format_number_vi, format_percent_vi
 
 _EPS = 1e-9
+NO_RATING = "Không xếp loại"        # a plan without ratings: a peak campaign scores, it does not rate
 
 
 def pts(x) -> str:
@@ -135,7 +136,11 @@ def score_values(plan: Plan, kind: str, entered: dict[str, object], self_scores:
 
 
 def rate(plan: Plan, total: float, groups) -> tuple[str, str, str]:
-    """The best rating whose threshold and floor rule the unit meets, with the reason spelled out."""
+    """The best rating whose threshold and floor rule the unit meets, with the reason spelled out.
+    A plan without ratings (a peak campaign's) scores without rating."""
+    if not plan.ratings:
+        return None, NO_RATING, (f"đạt {pts(total)} điểm; đợt cao điểm chấm điểm để khen thưởng theo đợt, "
+                                        "không xếp loại năm")
     below = [g for g in groups if not g.meets_floor]
     blocked = []
     for r in plan.ratings_best_first():
@@ -179,6 +184,7 @@ def score_form(form, plan: Plan) -> ScoreResult:
     table. The form's "Cấp trên chấm" column is never used: a unit does not score for the upper
     level (check.engine flags a value found there); upper scores come from the upper level's own
     record, through score_values."""
+    plan = plan.for_period(form.period_code)
     unit = plan.unit_by_code.get(form.unit_code)
     kind = plan.kind_of(form.unit_code, form.unit_kind)
     self_scores = {c: s.self_score.value for c, s in form.scores.items() if s.self_score.parsed.ok}
