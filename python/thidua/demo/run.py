@@ -97,7 +97,7 @@ def run_demo(out: Path, seed: int = 2026) -> int:
     _print_checks(results, findings_path)
     _consolidate(plan, returned, out, reg)
     from .yearend import play_year_end
-    play_year_end(plan, plan_path, out, rng)
+    play_year_end(plan, plan_path, out, rng, earlier=[returned])
     print(f"Xong sau {format_number_vi(time.perf_counter() - t0, 1)} giây.")
     return 0
 

@@ -29,28 +29,32 @@ def pts(x) -> str:
     return format_number_vi(x, 2)
 
 
-def play_year_end(plan, plan_path: Path, out: Path, rng: random.Random) -> dict:
-    period = next((p for p in plan.periods if p.closes_year), plan.periods[-1])
+def play_year_end(plan, plan_path: Path, out: Path, rng: random.Random, earlier: list[Path] = ()) -> dict:
+    """`earlier`: folders of the year's earlier periods' returns (Đợt 1), combined into the year."""
+    last = plan.regular_periods[-1]
+    period = plan.year_period
     reg_path = R.register_path(plan_path)
-    issued_dir, returned = out / f"bieu_mau_{period.code}", out / f"nop_ve_{period.code}"
+    issued_dir, returned_last = out / f"bieu_mau_{last.code}", out / f"nop_ve_{last.code}"
     if issued_dir.exists():
         shutil.rmtree(issued_dir)
-    issued = issue_registered(plan, plan_path, period.code, issued_dir).forms
+    issued = issue_registered(plan, plan_path, last.code, issued_dir).forms
     reg = R.load(reg_path, plan)
-    play_province(plan, period, issued, returned, rng)
-    print(f"• CUỐI NĂM — {period.name}: đã phát {len(issued)} biểu mẫu (mỗi biểu mẫu một mã xác thực, ghi vào "
-          f"sổ phát hành {reg_path.name}); đơn vị nộp về {returned}")
+    play_province(plan, last, issued, returned_last, rng)
+    returned = [*earlier, returned_last]
+    print(f"• CUỐI NĂM — {last.name}: đã phát {len(issued)} biểu mẫu (mỗi biểu mẫu một mã xác thực, ghi vào "
+          f"sổ phát hành {reg_path.name}); đơn vị nộp về {returned_last}. Kết quả {period.name} gộp "
+          + ", ".join(p.name for p in plan.regular_periods) + " theo quy tắc từng trường của kế hoạch.")
 
     # Every cluster lead consolidates its cluster with the pack the industry gave it: sealed workbooks.
     cluster_dir = out / f"tong_hop_cum_{period.code}"
     if cluster_dir.exists():
         shutil.rmtree(cluster_dir)
-    read = read_inputs([returned], plan, period.code, register=reg)
+    read = read_inputs(returned, plan, period.code, register=reg)
     books, first = {}, {}
     for c in plan.clusters:
         path = cluster_dir / f"tong_hop_{c.code}_{period.code}.xlsx"
         pack_read = _with_register(read, reg.for_cluster(c.code))
-        result = consolidate([returned], plan, period.code, [c.code], read=pack_read, out=path)
+        result = consolidate(returned, plan, period.code, [c.code], read=pack_read, out=path)
         books[c.code] = write_consolidation(result, path)
         first[c.code] = result
     industry_path = out / f"tong_hop_nganh_{period.code}.xlsx"
@@ -71,7 +75,7 @@ def play_year_end(plan, plan_path: Path, out: Path, rng: random.Random) -> dict:
                     for r in first[a].results.values()})
     after_mark = sorted(ranked_a, key=lambda r: -(r.ev.total - (crit.points if r is top else 0)))
     voted = after_mark[0].unit if after_mark[0] is not top else ranked_a[1].unit
-    meeting_day = period.deadline + timedelta(days=5)
+    meeting_day = last.deadline + timedelta(days=5)
     set_table_rows(books[a], K.MEETING_TABLE, RV.MEETING_KEYS, {(a,): {
         "Ngày họp": meeting_day.strftime("%d/%m/%Y"), "Thành phần dự họp": f"Đại diện {len(first[a].results)} CĐCS",
         "Số thành viên dự": len(first[a].results), "Đơn vị dẫn đầu được bầu": voted,
@@ -83,7 +87,7 @@ def play_year_end(plan, plan_path: Path, out: Path, rng: random.Random) -> dict:
         "Người xem xét (cụm)": "Tổ thẩm định cụm",
         "Hạn bổ sung (cụm)": (meeting_day + timedelta(days=7)).strftime("%d/%m/%Y")}})
     for code, pack in ((a, pack_a), (b, pack_b)):     # Tổng hợp cụm again: entries kept, results recomputed, sealed
-        result = consolidate([returned], plan, period.code, [code], read=_with_register(read, pack), out=books[code])
+        result = consolidate(returned, plan, period.code, [code], read=_with_register(read, pack), out=books[code])
         write_consolidation(result, books[code])
     print(f"    Cụm {a} họp: {top.unit} bị trừ {pts(crit.points)} điểm tiêu chí {crit.code} (không có minh chứng); "
           f"bầu {voted} dẫn đầu cụm, đề nghị Cờ thi đua; trưởng cụm ký; cả cụm đã thẩm định.")
