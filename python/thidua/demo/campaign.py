@@ -64,3 +64,30 @@ def play_campaign(plan: Plan, period: Period, issued: list[Path], returned: Path
         os.utime(dst, (stamp, stamp))
         out.append(dst)
     return out
+
+
+def play_peak(plan: Plan, plan_path: Path, out: Path, rng: random.Random) -> dict:
+    """`make demo`: each peak campaign issued (with the register), played and consolidated apart."""
+    from ..consolidate.core import run
+    from ..forms.write import issue_registered
+    from .. import register as R
+    from ..values import format_number_vi
+    done = {}
+    for period in (p for p in plan.periods if p.peak):
+        issued_dir = out / f"bieu_mau_{period.code}"
+        if issued_dir.exists():
+            shutil.rmtree(issued_dir)
+        issued = issue_registered(plan, plan_path, period.code, issued_dir).forms
+        returned = play_campaign(plan, period, issued, out / f"nop_ve_{period.code}", rng)
+        path = out / f"tong_hop_nganh_{period.code}.xlsx"
+        path.unlink(missing_ok=True)
+        c = run([out / f"nop_ve_{period.code}"], plan, period.code, path,
+                register=R.load_all(R.find(plan_path), plan))
+        proposed = [p for p in c.proposals if p.proposed]
+        award = ", ".join(dict.fromkeys(p.title_name for p in c.proposals)) or "không có"
+        print(f"• {period.name} ({period.start:%d/%m} – {period.end:%d/%m/%Y}): {len(issued)} biểu mẫu riêng của đợt "
+              f"({len(c.plan.fields)} trường, {len(c.plan.criteria)} tiêu chí); {len(returned)} đơn vị nộp; "
+              f"khen thưởng theo đợt ({award}): đề nghị {format_number_vi(len(proposed))} tập thể; không xếp loại "
+              f"năm, không cộng vào kết quả cả năm → {path}")
+        done[period.code] = c
+    return done

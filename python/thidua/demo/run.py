@@ -96,6 +96,8 @@ def run_demo(out: Path, seed: int = 2026) -> int:
     _print_summary(plan, period, plan_path, issued, issued_dir, returned, forms, failures, missing, out, elapsed)
     _print_checks(results, findings_path)
     _consolidate(plan, returned, out, reg)
+    from .campaign import play_peak
+    play_peak(plan, plan_path, out, rng)
     from .yearend import play_year_end
     play_year_end(plan, plan_path, out, rng, earlier=[returned])
     print(f"Xong sau {format_number_vi(time.perf_counter() - t0, 1)} giây.")
