@@ -20,6 +20,7 @@ from thidua.write.tables import KINDS, WHOLE, Col, TableError, TableSpec, compil
 
 TABLES = {
     "industry": ["tblIndustryTargets", "tblRatingDistribution", "tblClusterRatings", "tblClusterTargets",
+                 "tblProgrammeProgress", "tblProgrammeYears",
                  "tblLeaders", "tblCompleteness", "tblMissing", "tblLate", "tblCum_*", "tblCapMoves",
                  "tblReminders", "tblProposals", "tblAwardCounts", "tblAwardTally", "tblInventory", "tblUnitInputs",
                  "tblMemberInputs", "tblConsolidationMeta", "tblScoreReview", "tblUnitReview", "tblClusterMeeting",

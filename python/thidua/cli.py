@@ -161,6 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     cons.add_argument("--send-back", metavar=FOLDER,
                       help="ghi thông báo kết quả kiểm tra cho từng đơn vị có lỗi hoặc bị trả lại, và danh sách "
                            "nhắc (tệp .csv để trộn thư) vào thư mục này")
+    cons.add_argument("--earlier-years", nargs="+", metavar="TỆP",
+                      help="bảng tổng hợp của các năm trước (toàn ngành hoặc các cụm) để tính tiến độ chỉ tiêu giai "
+                           "đoạn nhiều năm; tệp không ghi năm thì viết NĂM=TỆP, ví dụ 2024=tong_hop_2024.xlsx")
 
     demo = sub.add_parser("demo", help="chạy thử toàn bộ trên dữ liệu tỉnh mẫu")
     demo.add_argument("--out", default="demo_output", metavar=FOLDER, help="thư mục kết quả (mặc định demo_output)")
@@ -393,9 +396,19 @@ def _consolidate(args) -> int:
     from . import register as R
     plan = read_plan(args.plan)
     register = R.load_all(args.register or R.find(args.plan), plan)
+    earlier = _earlier_years(args, plan)
     with _progress(args, "Đang đọc tệp") as progress:
-        result = run(args.inputs, plan, args.period, args.out, args.cluster, workers=args.workers,
-                     check=args.check or bool(args.send_back), progress=progress, register=register)
+        if earlier:       # the earlier years' workbooks (consolidate.programme) go with the result it writes
+            from .consolidate.core import consolidate
+            from .consolidate.programme import attach
+            from .consolidate.workbook import write_consolidation
+            result = consolidate(args.inputs, plan, args.period, args.cluster, out=args.out, workers=args.workers,
+                                 check=args.check or bool(args.send_back), progress=progress, register=register)
+            attach(result, earlier)
+            write_consolidation(result, args.out)
+        else:
+            result = run(args.inputs, plan, args.period, args.out, args.cluster, workers=args.workers,
+                         check=args.check or bool(args.send_back), progress=progress, register=register)
     if args.send_back:
         from .consolidate.sendback import write_send_back
         notices, csv_path = write_send_back(result, Path(args.send_back))
@@ -403,9 +416,25 @@ def _consolidate(args) -> int:
             print(f"Đã ghi {len(notices)} thông báo kết quả kiểm tra và danh sách nhắc {csv_path}")
     status = EXIT_FINDINGS if any(e.status in (REJECTED, UNREADABLE, BLANK) for e in result.entries) else EXIT_OK
     if args.json:
-        return _emit(lambda: print(json.dumps(result.figures(), ensure_ascii=False, indent=2, default=_jsonable)),
-                     status)
+        from .consolidate.programme import figures as programme_figures
+        figures = {**result.figures(), "programme": programme_figures(result)}
+        return _emit(lambda: print(json.dumps(figures, ensure_ascii=False, indent=2, default=_jsonable)), status)
     return _emit(lambda: print(short_text(result, Path(args.out).resolve())), status)
+
+
+def _earlier_years(args, plan) -> list:
+    """--earlier-years: each workbook read and checked before the long consolidation; one that
+    cannot serve is a user error (exit 2), named with its reason."""
+    if not args.earlier_years:
+        return []
+    from .consolidate.programme import check_books, read_earlier
+    books = read_earlier(args.earlier_years, args.workers)
+    check_books(plan, books)
+    bad = [b for b in books if not b.ok]
+    if bad:
+        raise ThiduaError("Không dùng được bảng tổng hợp năm trước (--earlier-years):\n"
+                          + "\n".join(f"  - {b.name}: {b.reason}" for b in bad))
+    return books
 
 
 def _jsonable(v):

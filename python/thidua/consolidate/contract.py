@@ -28,7 +28,8 @@ FORMAT = "thidua-tong-hop"
 FORMAT_VERSION = "1"
 SUPPORTED_FORMAT_VERSIONS = frozenset({"1"})
 META_KEYS = ("format", "format_version", "plan_id", "plan_version", "plan_fingerprint", "period_code",
-             "scope", "clusters", "tool_version", "created_at", "units", "findings", "seal")
+             "scope", "clusters", "tool_version", "created_at", "units", "findings", "plan_year", "period_start",
+             "period_end", "seal")
 KEY, VALUE = "Khóa", "Giá trị"
 
 # tblInventory: (header, FileEntry attribute). Read back by a roll-up (files a cluster workbook

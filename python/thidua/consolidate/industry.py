@@ -12,7 +12,8 @@ Who counts (stated in the output):
   1 January of the plan year and the end of the period;
 - manual: judged by people ("đánh giá thủ công");
 Targets whose scope is a multi-year stage ("Giai đoạn 2021–2030") show this year's figure as a
-contribution ("lũy kế giai đoạn") and are not judged on one year.
+contribution ("lũy kế giai đoạn") and are not judged on one year; consolidate.programme adds the
+earlier years and judges the pace over the stage.
 """
 from __future__ import annotations
 
@@ -34,8 +35,9 @@ CLUSTER_MEASURES = ("share_met", "share_rating_at_least", "count_rating")
 APPLIES_LABELS = {"all": "Tất cả", **KIND_LABELS}
 DENOMINATOR_RULE = ("Chỉ tiêu tỷ lệ tính trên số CĐCS thuộc diện phải báo cáo (CĐCS chưa nộp hoặc để trống số liệu "
                     "tính là chưa đạt); tỷ lệ xếp loại tính trên số CĐCS phải báo cáo và đủ điều kiện xếp loại; "
-                    "chỉ tiêu tổng cộng tính trên các CĐCS đã nộp; chỉ tiêu giai đoạn nhiều năm chỉ ghi số của năm "
-                    "nay (lũy kế giai đoạn), không đánh giá theo năm.")
+                    "chỉ tiêu tổng cộng tính trên các CĐCS đã nộp; chỉ tiêu giai đoạn nhiều năm ghi số của năm nay "
+                    "(lũy kế giai đoạn), không đánh giá theo năm; tiến độ cả giai đoạn, cộng các năm trước, ở trang "
+                    "'Tiến độ giai đoạn'.")
 
 
 @dataclass
@@ -153,6 +155,8 @@ def evaluate_target(plan: Plan, period: Period, t: Target, expected: list[Unit],
         upto = f"năm {plan.info.year} đến hết {period.name}"
         out.text = (f"{t.label}: {upto}: {figure} — chỉ tiêu {out.target_text} ({t.scope.lower()}) — "
                     f"lũy kế giai đoạn, không đánh giá theo năm")
+        if t.phase and t.measure in ("sum", "count_new_units"):      # consolidate.programme follows it
+            out.text += "; tiến độ cả giai đoạn ở trang 'Tiến độ giai đoạn'"
     elif out.actual is None:
         out.verdict = NO_UNITS
         out.text = f"{t.label}: {figure}."
