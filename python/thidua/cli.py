@@ -164,6 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
     cons.add_argument("--earlier-years", nargs="+", metavar="TỆP",
                       help="bảng tổng hợp của các năm trước (toàn ngành hoặc các cụm) để tính tiến độ chỉ tiêu giai "
                            "đoạn nhiều năm; tệp không ghi năm thì viết NĂM=TỆP, ví dụ 2024=tong_hop_2024.xlsx")
+    cons.add_argument("--compare", nargs="+", metavar="TỆP_EXCEL",
+                      help="so sánh với các bảng tổng hợp trước (đợt trước, năm trước): thêm các trang So sánh theo "
+                           "thời gian, Xu hướng theo thời gian, Tổng kết giai đoạn")
+    cons.add_argument("--compare-plan", action="append", metavar=PLAN_FILE,
+                      help="kế hoạch của năm trước (lặp lại được): bảng tổng hợp năm đó được tính lại từ số liệu gốc "
+                           "thay vì đọc từ các bảng đã in")
 
     demo = sub.add_parser("demo", help="chạy thử toàn bộ trên dữ liệu tỉnh mẫu")
     demo.add_argument("--out", default="demo_output", metavar=FOLDER, help="thư mục kết quả (mặc định demo_output)")
@@ -398,13 +404,18 @@ def _consolidate(args) -> int:
     register = R.load_all(args.register or R.find(args.plan), plan)
     earlier = _earlier_years(args, plan)
     with _progress(args, "Đang đọc tệp") as progress:
-        if earlier:       # the earlier years' workbooks (consolidate.programme) go with the result it writes
+        if earlier or args.compare:   # earlier years' workbooks (programme, compare) go with the result it writes
             from .consolidate.core import consolidate
             from .consolidate.programme import attach
             from .consolidate.workbook import write_consolidation
             result = consolidate(args.inputs, plan, args.period, args.cluster, out=args.out, workers=args.workers,
                                  check=args.check or bool(args.send_back), progress=progress, register=register)
-            attach(result, earlier)
+            if earlier:
+                attach(result, earlier)
+            if args.compare:
+                from .consolidate import compare
+                compare.attach(result, args.compare, plans=[read_plan(p) for p in args.compare_plan or ()],
+                               workers=args.workers)
             write_consolidation(result, args.out)
         else:
             result = run(args.inputs, plan, args.period, args.out, args.cluster, workers=args.workers,
@@ -414,12 +425,19 @@ def _consolidate(args) -> int:
         notices, csv_path = write_send_back(result, Path(args.send_back))
         if not args.json:
             print(f"Đã ghi {len(notices)} thông báo kết quả kiểm tra và danh sách nhắc {csv_path}")
-    status = EXIT_FINDINGS if any(e.status in (REJECTED, UNREADABLE, BLANK) for e in result.entries) else EXIT_OK
+    comparison = getattr(result, "comparison", None)          # --compare: files that could not be used count
+    status = EXIT_FINDINGS if any(e.status in (REJECTED, UNREADABLE, BLANK) for e in result.entries) or \
+        (comparison is not None and comparison.unusable) else EXIT_OK
     if args.json:
         from .consolidate.programme import figures as programme_figures
         figures = {**result.figures(), "programme": programme_figures(result)}
+        if comparison is not None:
+            figures["comparison"] = comparison.figures()
         return _emit(lambda: print(json.dumps(figures, ensure_ascii=False, indent=2, default=_jsonable)), status)
-    return _emit(lambda: print(short_text(result, Path(args.out).resolve())), status)
+    text = short_text(result, Path(args.out).resolve())
+    if comparison is not None:
+        text += "\n" + "\n".join(comparison.summary_lines())
+    return _emit(lambda: print(text), status)
 
 
 def _earlier_years(args, plan) -> list:
