@@ -558,7 +558,7 @@ def progress_spec(prog: Programme):
     from ..write.tables import Col, TableSpec
     years = prog.years
     long = len(years) > 12                  # a very long stage: the sentence stays on screen (page width)
-    cols = [Col("Mã chỉ tiêu", lambda r: r.target.code, 17, "code"),
+    cols = [Col("Mã chỉ tiêu", lambda r: r.target.code, 19, "code"),
             Col("Phạm vi", lambda r: r.scope, 7, "code"),
             Col("Chỉ tiêu", lambda r: f"{r.target.short_name} — {r.name}", 20, "wrap")]
     cols += [Col(str(y), (lambda r, y=y: r.value_of(y)), 6.5, "num") for y in years]
@@ -569,7 +569,7 @@ def progress_spec(prog: Programme):
                  formula_if=lambda r: r.minimum is not None),
              Col("Cần đạt phấn đấu", "need_stretch", 9, "num", formula="={Mức phấn đấu}*{Tỷ lệ tiến độ}",
                  formula_if=lambda r: r.stretch is not None),
-             Col("Kết quả", "verdict", 10, "bold_wrap"),
+             Col("Kết quả", "verdict", 11, "bold_wrap"),
              Col("Diễn giải", "text", 36, "wrap", printed=not long),
              Col("Năm đã qua", "elapsed", 8, "num", printed=False),
              Col("Số năm giai đoạn", "total_years", 8, "int", printed=False),
@@ -581,13 +581,13 @@ def progress_spec(prog: Programme):
 def years_spec():
     from ..write.tables import Col, TableSpec
     return TableSpec("tblProgrammeYears", (
-        Col("Mã chỉ tiêu", lambda x: x[0].target.code, 17, "code"),
+        Col("Mã chỉ tiêu", lambda x: x[0].target.code, 19, "code"),
         Col("Phạm vi", lambda x: x[0].scope, 7, "code"),
-        Col("Năm", lambda x: x[1].year, 6, "int"),
+        Col("Năm", lambda x: x[1].year, 6, "code"),        # a year, not a quantity: no thousands separator
         Col("Giá trị", lambda x: x[1].value, 9, "num"),
-        Col("Lấy từ", lambda x: x[1].source, 16, "wrap"),
+        Col("Lấy từ", lambda x: x[1].source, 22, "wrap"),
         Col("Chưa đủ", lambda x: x[1].value is None or x[1].partial, 7, "text"),
-        Col("Chi tiết nguồn", lambda x: x[1].detail, 60, "wrap"),
+        Col("Chi tiết nguồn", lambda x: x[1].detail, 54, "wrap"),
     ))
 
 
