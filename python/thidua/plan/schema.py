@@ -184,8 +184,8 @@ TARGETS = TableSpec(
         Column("Giá trị", "value", "number", required=False, width=10),
         Column("Mức phấn đấu", "stretch", "number", required=False, width=11),
         Column("Đơn vị tính", "unit_label", required=False, width=10),
-        Column("Nguồn", "source", required=False, width=48),
-        Column("Đợt", "period", "code", required=False, width=12, optional=True,
+        Column("Nguồn", "source", required=False, width=44),
+        Column("Đợt", "period", required=False, width=9, optional=True,   # text: narrows to fit the page
                help=CAMPAIGN_HELP),
     ),
 )
