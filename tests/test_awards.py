@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from thidua.check.awards import Member, collective, individual, judge_unit
+from thidua.check.awards import Member, StartStatus, collective, individual, judge_unit
 
 
 def member(i=1, title="LDTT", **kw):
@@ -21,6 +21,8 @@ def cases(plan):
     staff = lambda n_ok, n_bad: ([member(i) for i in range(n_ok)]  # noqa: E731
                                  + [member(100 + i, days_off=50) for i in range(n_bad)])
     star = member(50, "CSTDCS", has_initiative=True)
+    on_time = lambda *codes: StartStatus(frozenset(codes))  # noqa: E731  (registered by the deadline)
+    late = StartStatus(frozenset(), (("LDTT", "đăng ký 15/02/2026, sau hạn 31/01/2026"),))
     return {
         "DK01": (member(days_off=45, maternity_days=10), member(days_off=40), "nghỉ 40 ngày làm việc"),
         "DK02": (member(months=10), member(months=9), "mới công tác 9 tháng, dưới 10 tháng"),
@@ -38,6 +40,19 @@ def cases(plan):
         "DK12": (([*staff(3, 0), member(9, discipline="Khiển trách")], None),
                  ([*staff(3, 0), member(9, discipline="Cảnh cáo")], None), "kỷ luật từ cảnh cáo trở lên: Người 9"),
         "DK13": (([], "HTXSNV"), ([], "HTTNV"), "CĐCS xếp loại HTTNV, cần HTXSNV"),
+        # registered at the start of the year (the status comes from the registration: registrations.record)
+        "DK14": (member(start=on_time("LDTT")), member(start=late),
+                 "chưa đăng ký Lao động tiên tiến từ đầu năm: đăng ký 15/02/2026, sau hạn 31/01/2026"),
+        "DK15": (member(title="CSTDCS", has_initiative=True, start=on_time("CSTDCS")),
+                 member(title="CSTDCS", has_initiative=True, start=on_time("LDTT")),
+                 "chưa đăng ký Chiến sĩ thi đua cơ sở từ đầu năm: không có trong bản đăng ký thi đua đầu năm"),
+        "DK16": (member(title="DVCDXS", start=on_time("DVCDXS")), member(title="DVCDXS", start=StartStatus()),
+                 "chưa đăng ký Đoàn viên công đoàn xuất sắc từ đầu năm"),
+        "DK17": ((staff(3, 0), None, on_time("TTLDTT")), (staff(3, 0), None, on_time("TTLDXS")),
+                 "chưa đăng ký Tập thể lao động tiên tiến từ đầu năm"),
+        "DK18": ((staff(3, 0), None, on_time("TTLDXS")),
+                 (staff(3, 0), None, StartStatus(frozenset(), default="đơn vị không nộp bản đăng ký")),
+                 "chưa đăng ký Tập thể lao động xuất sắc từ đầu năm: đơn vị không nộp bản đăng ký"),
     }
 
 
@@ -47,7 +62,8 @@ def test_every_condition_of_the_plan_has_cases(plan):
 
 
 @pytest.mark.parametrize("code", sorted(["DK01", "DK02", "DK03", "DK04", "DK05", "DK06", "DK07", "DK08",
-                                          "DK09", "DK10", "DK11", "DK12", "DK13"]))
+                                          "DK09", "DK10", "DK11", "DK12", "DK13", "DK14", "DK15", "DK16", "DK17",
+                                          "DK18"]))
 def test_each_condition_eligible_and_ineligible(plan, code):
     cond = next(c for c in plan.conditions if c.code == code)
     only = dataclasses.replace(plan, conditions=tuple(c for c in plan.conditions
@@ -57,6 +73,9 @@ def test_each_condition_eligible_and_ineligible(plan, code):
     ok, bad, fragment = cases(plan)[code]
     if plan.title_by_code[cond.title].target_of == "individual":
         good, poor = individual(only, ok, cond.title), individual(only, bad, cond.title)
+    elif len(ok) == 3:                  # a collective title and the unit's registration at the start
+        judge = lambda ms, rating, start: collective(only, cond.title, [], ms, rating, start=start)  # noqa: E731
+        good, poor = judge(*ok), judge(*bad)
     else:
         judge = lambda ms, rating: judge_unit(only, "X", ms, [cond.title], rating).collective[0]  # noqa: E731
         good, poor = judge(*ok), judge(*bad)

@@ -114,6 +114,8 @@ _RULES = (
     _r("no_plan", "Không dùng được quy định kèm biểu mẫu", E, FROM_PLAN,
        "dùng biểu mẫu gốc được phát, hoặc kiểm tra với tệp kế hoạch (--plan)"),
     _r("blank_form", "Biểu mẫu chưa điền", E, FROM_FORM, "điền số liệu vào biểu mẫu rồi gửi lại"),
+    _r("registration_book", "Bản đăng ký đầu năm, không phải báo cáo đợt", E, FROM_FILE,
+       "tổng hợp bản đăng ký bằng lệnh thidua register consolidate; báo cáo đợt nhập vào biểu mẫu của đợt"),
     # --- what the reader finds in the form (read.form) -------------------------------------------
     _r("unparseable", "Ô không đọc được", E, FROM_FORM, "nhập đúng kiểu: số, ngày, Có/Không",
        "Trang '{sheet}', ô {cell} ({label}): {note}"),
@@ -211,6 +213,19 @@ _RULES = (
     _r("pledge_unreadable", "Giao ước không đọc được", E, FROM_FORM, "nhập một số", "{where}: {note}."),
     _r("pledge_not_met", "Chưa đạt mức giao ước", W, FROM_TARGETS, "không cần sửa nếu đúng",
        "{at}: đạt chỉ tiêu kế hoạch nhưng chưa đạt mức đơn vị đã cam kết ({pledge}); số liệu hiện là {value}."),
+    _r("registration_added", "Thêm danh hiệu sau hạn đăng ký", W, FROM_TITLES,
+       "nếu đã đăng ký đúng hạn, gửi cấp trên bản đăng ký đầu năm; nếu không, xóa danh hiệu này",
+       "{where}: {title} không có trong bản đăng ký thi đua đầu năm của đơn vị; đơn vị thêm ở biểu mẫu này "
+       "({when}), sau hạn đăng ký {deadline}, nên được ghi nhận là thay đổi sau hạn{consequence}. Nếu đơn vị đã "
+       "đăng ký đúng hạn, hãy gửi cấp trên bản đăng ký đầu năm; nếu không, hãy xóa danh hiệu này.",
+       no_book="{where}: đơn vị chưa nộp bản đăng ký thi đua đầu năm (hạn {deadline}) nên {title} ghi ở biểu mẫu "
+               "này ({when}) được ghi nhận là đăng ký sau hạn{consequence}. Nếu đơn vị đã nộp bản đăng ký đúng hạn, "
+               "hãy gửi lại bản đó cho cấp trên."),
+    _r("registration_removed", "Bỏ danh hiệu đã đăng ký", I, FROM_TITLES,
+       "nếu bỏ nhầm, ghi lại danh hiệu đã đăng ký",
+       "{where}: {who}{title} đã đăng ký trong bản đăng ký thi đua đầu năm nhưng không còn trong biểu mẫu này "
+       "({when}); cấp trên ghi nhận là bỏ đăng ký sau hạn {deadline} và không xét danh hiệu này. Nếu bỏ nhầm, "
+       "hãy ghi lại {what}."),
 )
 RULES: dict[str, Rule] = {r.code: r for r in _RULES}
 

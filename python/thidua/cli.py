@@ -121,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     forms.add_argument("plan", metavar=PLAN_FILE, help="tệp kế hoạch thi đua")
     forms.add_argument("--period", required=True, metavar=PERIOD_CODE, help="mã đợt, ví dụ dot-1")
     forms.add_argument("-o", "--out", required=True, metavar=FOLDER, help="thư mục ghi biểu mẫu")
+    forms.add_argument("--registrations", metavar="TỆP_EXCEL",
+                       help="bảng tổng hợp đăng ký thi đua đầu năm (thidua register consolidate): biểu mẫu điền sẵn "
+                            "đăng ký của từng đơn vị; mặc định: <tên kế hoạch>_dang_ky.xlsx cạnh tệp kế hoạch, nếu có")
 
     read = sub.add_parser("read", help="đọc biểu mẫu đã điền và in số liệu")
     read.add_argument("forms", nargs="+", metavar=FILE, help="tệp biểu mẫu đã điền hoặc thư mục chứa biểu mẫu")
@@ -161,6 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
     cons.add_argument("--send-back", metavar=FOLDER,
                       help="ghi thông báo kết quả kiểm tra cho từng đơn vị có lỗi hoặc bị trả lại, và danh sách "
                            "nhắc (tệp .csv để trộn thư) vào thư mục này")
+    cons.add_argument("--registrations", metavar="TỆP_EXCEL",
+                      help="bảng tổng hợp đăng ký thi đua đầu năm: đề nghị khen thưởng đối chiếu với đăng ký đầu năm "
+                           "(thêm, bỏ sau hạn; điều kiện 'Đăng ký từ đầu năm'); mặc định: <tên kế hoạch>_dang_ky.xlsx "
+                           "cạnh tệp kế hoạch, nếu có")
     cons.add_argument("--earlier-years", nargs="+", metavar="TỆP",
                       help="bảng tổng hợp của các năm trước (toàn ngành hoặc các cụm) để tính tiến độ chỉ tiêu giai "
                            "đoạn nhiều năm; tệp không ghi năm thì viết NĂM=TỆP, ví dụ 2024=tong_hop_2024.xlsx")
@@ -170,6 +177,26 @@ def build_parser() -> argparse.ArgumentParser:
     cons.add_argument("--compare-plan", action="append", metavar=PLAN_FILE,
                       help="kế hoạch của năm trước (lặp lại được): bảng tổng hợp năm đó được tính lại từ số liệu gốc "
                            "thay vì đọc từ các bảng đã in")
+
+    reg = sub.add_parser("register", help="đăng ký thi đua đầu năm: phát bản đăng ký, tổng hợp bản đăng ký nộp về")
+    reg.set_defaults(show_help=reg.print_help)
+    reg_sub = reg.add_subparsers(dest="register_command", title="các lệnh", metavar="LỆNH", parser_class=_Parser)
+    issue = reg_sub.add_parser("issue", help="phát bản đăng ký thi đua cho mọi CĐCS đang hoạt động")
+    issue.add_argument("plan", metavar=PLAN_FILE, help="tệp kế hoạch thi đua (hạn nộp: khóa han_dang_ky)")
+    issue.add_argument("-o", "--out", required=True, metavar=FOLDER, help="thư mục ghi bản đăng ký")
+    rcons = reg_sub.add_parser("consolidate", help="tổng hợp bản đăng ký nộp về thành danh sách đăng ký theo cụm và "
+                                                   "toàn ngành")
+    rcons.add_argument("inputs", nargs="+", metavar=FOLDER, help="thư mục (hoặc tệp) bản đăng ký đã nộp")
+    rcons.add_argument("--plan", required=True, metavar=PLAN_FILE, help="tệp kế hoạch thi đua")
+    rcons.add_argument("-o", "--out", metavar="TỆP_EXCEL",
+                       help="tệp Excel kết quả; mặc định: <tên kế hoạch>_dang_ky.xlsx cạnh tệp kế hoạch (các lệnh "
+                            "forms, consolidate tự dùng tệp này)")
+    rcons.add_argument("--cluster", action="append", metavar="MÃ_CỤM",
+                       help="chỉ tổng hợp cụm này (lặp lại để lấy nhiều cụm); mặc định: toàn ngành")
+    rcons.add_argument("--register", action="append", metavar="TỆP_JSON",
+                       help="sổ phát hành hoặc sổ của cụm để xác thực bản đăng ký; mặc định: sổ cạnh tệp kế hoạch")
+    rcons.add_argument("--workers", type=_integer, metavar="SỐ", help="số tiến trình đọc tệp (mặc định: 2)")
+    rcons.add_argument("--json", action="store_true", help="in các số liệu tổng hợp dạng JSON")
 
     demo = sub.add_parser("demo", help="chạy thử toàn bộ trên dữ liệu tỉnh mẫu")
     demo.add_argument("--out", default="demo_output", metavar=FOLDER, help="thư mục kết quả (mặc định demo_output)")
@@ -189,7 +216,8 @@ def main(argv: list[str] | None = None) -> int:
             args = build_parser().parse_args(argv)
         except SystemExit as exc:       # --help, --version: printed, nothing else to do
             return exc.code or EXIT_OK
-        if not args.command or (args.command == "plan" and not args.plan_command):
+        if not args.command or (args.command == "plan" and not args.plan_command) or \
+                (args.command == "register" and not args.register_command):
             args.show_help()
             return EXIT_USER_ERROR
         return _dispatch(args)
@@ -281,8 +309,13 @@ def _dispatch(args) -> int:
         if args.period not in plan.period_by_code:
             codes = ", ".join(plan.period_by_code)
             raise ThiduaError(f"Không có đợt '{args.period}' trong kế hoạch. Các đợt: {codes}.")
+        registrations = _registrations(args, plan)
+        if registrations is not None and plan.period(args.period).peak:
+            print("Đợt cao điểm có danh hiệu riêng: biểu mẫu không điền sẵn đăng ký đầu năm.")
+            registrations = None
         with _progress(args, "Đang phát biểu mẫu", "biểu mẫu") as progress:
-            issued = issue_registered(plan, args.plan, args.period, args.out, progress=progress)
+            issued = issue_registered(plan, args.plan, args.period, args.out, progress=progress,
+                                      registrations=registrations)
         out, paths, reg_path, packs = Path(args.out), issued.forms, issued.register, issued.packs
         print(f"Đã phát {len(paths)} biểu mẫu vào {out.resolve()}")
         print(f"Sổ phát hành (mã xác thực của từng biểu mẫu, khóa của cụm và ngành): {reg_path.resolve()}. "
@@ -292,6 +325,8 @@ def _dispatch(args) -> int:
             print(f"Gói sổ phát hành của {len(packs)} cụm ({register.pack_name('<mã cụm>')}) ở {out.resolve()}: "
                   "gửi mỗi gói cho trưởng cụm đó cùng các biểu mẫu của cụm; không gửi gói cho CĐCS.")
         return EXIT_OK
+    if args.command == "register":
+        return _register(args)
     if args.command == "read":
         return _read(args)
     if args.command == "check":
@@ -304,6 +339,56 @@ def _dispatch(args) -> int:
         from .demo.run import run_demo
         return run_demo(Path(args.out), seed=args.seed)
     raise ThiduaError(f"Lệnh '{args.command}' chưa được hỗ trợ.")
+
+
+def _registrations(args, plan):
+    """--registrations, else the consolidated registrations beside the plan (said when used)."""
+    from .registrations.load import find, load_registrations
+    path = args.registrations or find(args.plan)
+    if path is None:
+        return None
+    if not Path(path).is_file():
+        raise ThiduaError(f"Không tìm thấy bảng tổng hợp đăng ký '{path}'. Kiểm tra lại đường dẫn (--registrations).")
+    regs = load_registrations(path, plan)
+    if not getattr(args, "json", False):
+        print(f"Đối chiếu đăng ký đầu năm theo {Path(path).resolve()} (hạn nộp {regs.deadline:%d/%m/%Y}).")
+    return regs
+
+
+def _register(args) -> int:
+    from . import register as R
+    from .plan.read import read_plan
+    plan = read_plan(args.plan)
+    if args.register_command == "issue":
+        from .registrations.book import issue_registered_books
+        with _progress(args, "Đang phát bản đăng ký", "bản") as progress:
+            issued = issue_registered_books(plan, args.plan, args.out, progress=progress)
+        out = Path(args.out).resolve()
+        print(f"Đã phát {len(issued.forms)} bản đăng ký thi đua năm {plan.info.year} vào {out} (hạn nộp "
+              f"{plan.info.registration_deadline:%d/%m/%Y}).")
+        print(f"Mã xác thực của từng bản ghi vào sổ phát hành {issued.register.resolve()} (cấp ngành giữ, không gửi đi); "
+              f"gói sổ của {len(issued.packs)} cụm ở {out}: gửi mỗi gói cho trưởng cụm đó.")
+        return EXIT_OK
+    from .consolidate.records import BLANK, REJECTED, UNREADABLE
+    from .registrations.collect import consolidate_books
+    from .registrations.load import registrations_path
+    from .registrations.workbook import summary_lines, write_registrations
+    register = R.load_all(args.register or R.find(args.plan), plan)
+    out = Path(args.out) if args.out else registrations_path(args.plan)
+    with _progress(args, "Đang đọc bản đăng ký") as progress:
+        result = consolidate_books(args.inputs, plan, args.cluster, out=out, register=register, workers=args.workers,
+                                   progress=progress)
+    write_registrations(result, out)
+    status = EXIT_FINDINGS if any(e.status in (REJECTED, UNREADABLE, BLANK) for e in result.entries) else EXIT_OK
+    if args.json:
+        return _emit(lambda: print(json.dumps(result.figures(), ensure_ascii=False, indent=2, default=_jsonable)),
+                     status)
+
+    def write():
+        print(f"Đã ghi danh sách đăng ký: {out.resolve()}")
+        for kind, text in summary_lines(result)[1:-2]:
+            print(text)
+    return _emit(write, status)
 
 
 def _read(args) -> int:
@@ -402,6 +487,7 @@ def _consolidate(args) -> int:
     from . import register as R
     plan = read_plan(args.plan)
     register = R.load_all(args.register or R.find(args.plan), plan)
+    registrations = _registrations(args, plan)
     earlier = _earlier_years(args, plan)
     with _progress(args, "Đang đọc tệp") as progress:
         if earlier or args.compare:   # earlier years' workbooks (programme, compare) go with the result it writes
@@ -409,7 +495,8 @@ def _consolidate(args) -> int:
             from .consolidate.programme import attach
             from .consolidate.workbook import write_consolidation
             result = consolidate(args.inputs, plan, args.period, args.cluster, out=args.out, workers=args.workers,
-                                 check=args.check or bool(args.send_back), progress=progress, register=register)
+                                 check=args.check or bool(args.send_back), progress=progress, register=register,
+                                 registrations=registrations)
             if earlier:
                 attach(result, earlier)
             if args.compare:
@@ -419,7 +506,8 @@ def _consolidate(args) -> int:
             write_consolidation(result, args.out)
         else:
             result = run(args.inputs, plan, args.period, args.out, args.cluster, workers=args.workers,
-                         check=args.check or bool(args.send_back), progress=progress, register=register)
+                         check=args.check or bool(args.send_back), progress=progress, register=register,
+                         registrations=registrations)
     if args.send_back:
         from .consolidate.sendback import write_send_back
         notices, csv_path = write_send_back(result, Path(args.send_back))

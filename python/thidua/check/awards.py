@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from functools import lru_cache
 
 from ..plan.model import Plan, TitleCondition
@@ -31,11 +32,39 @@ class Member:
     initiative: str | None = None
     sheet: str | None = None
     cell: str | None = None         # the "title registered" cell, where findings are marked
+    start: StartStatus | None = None    # the registration at the start of the year (None: not known)
+    start_text: str = ""            # what that registration says of this row (proposal lists)
 
     @property
     def key(self) -> tuple[str, str]:
         """Who this is, for duplicates: name and department without case, accents or spaces."""
         return (_fold(self.name), _fold(self.department))
+
+
+@dataclass(frozen=True)
+class StartStatus:
+    """What the registration at the start of the year says of a person (or of a unit's collective
+    titles): the titles registered by the deadline, and why the others were not (title -> text)."""
+    on_time: frozenset = frozenset()
+    notes: tuple = ()                # (title code, why it does not count as registered at the start)
+    default: str = "không có trong bản đăng ký thi đua đầu năm"
+
+    def why(self, title: str) -> str:
+        return dict(self.notes).get(title, self.default)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A title added or dropped since the registration at the start of the year."""
+    kind: str                        # added | removed
+    title: str
+    person: str = ""                 # "" for a collective title
+    department: str = ""
+    when: str = ""                   # "ngày báo cáo 05/07/2026"
+    after_deadline: bool = True
+    sheet: str | None = None
+    cell: str | None = None
+    row: int | None = None           # added: the member's row in the list
 
 
 @dataclass(frozen=True)
@@ -63,6 +92,8 @@ class UnitRegistrations:
     members: list[tuple[Member, Verdict]] = field(default_factory=list)
     collective: list[Verdict] = field(default_factory=list)
     duplicates: list[tuple[Member, Member]] = field(default_factory=list)   # (repeat, first)
+    changes: list[Change] = field(default_factory=list)       # since the registration at the start
+    collective_text: dict = field(default_factory=dict)       # title -> what the registration says of it
 
 
 @lru_cache(maxsize=1 << 16)       # names, departments, titles and levels repeat across a whole province
@@ -119,12 +150,34 @@ def _individual_condition(plan: Plan, m: Member, c: TitleCondition, depth: int, 
     if c.kind == "no_discipline_from":
         limit = discipline_rank(c.param)
         return [f"bị kỷ luật {str(m.discipline).strip().lower()}"] if discipline_rank(m.discipline) >= limit else []
+    if c.kind == "registered_at_start":
+        return _start_condition(plan, m.start, c.title)
     raise ValueError(c.kind)
 
 
+def _start_condition(plan: Plan, status: StartStatus | None, title: str) -> list[str]:
+    """Registered by the deadline: this title, or a title that requires it (a member registered for
+    Chiến sĩ thi đua cơ sở has registered for what it needs, Lao động tiên tiến). Not judged when
+    no registration record is at hand (the lists say so)."""
+    if status is None or any(_implies(plan, t, title) for t in status.on_time):
+        return []
+    name = plan.title_by_code[title].name if title in plan.title_by_code else title
+    return [f"chưa đăng ký {name} từ đầu năm: {status.why(title)}"]
+
+
+def _implies(plan: Plan, registered: str, title: str, depth: int = 0) -> bool:
+    if registered == title:
+        return True
+    if depth > 5:
+        return False
+    return any(c.kind == "requires_title" and _implies(plan, c.param, title, depth + 1)
+               for c in plan.conditions_of(registered))
+
+
 def collective(plan: Plan, title: str, judged: list[tuple[Member, Verdict]], members: list[Member],
-               rating: str | None, cache: dict | None = None) -> Verdict:
-    """A collective title for the unit, from its members and its rating."""
+               rating: str | None, cache: dict | None = None, start: StartStatus | None = None) -> Verdict:
+    """A collective title for the unit, from its members, its rating and (`start`) its registration
+    at the start of the year."""
     reasons: list[str] = []
     listed = len(members)
     for c in plan.conditions_of(title):
@@ -149,6 +202,8 @@ def collective(plan: Plan, title: str, judged: list[tuple[Member, Verdict]], mem
             got = plan.rating_by_code.get(rating or "")
             if got is None or got.rank > wanted.rank:
                 reasons.append(f"CĐCS xếp loại {rating or 'chưa xếp loại'}, cần {wanted.code}")
+        elif c.kind == "registered_at_start":
+            reasons.extend(_start_condition(plan, start, title))
         else:
             raise ValueError(c.kind)
     return Verdict(title, not reasons, tuple(reasons))
@@ -183,8 +238,11 @@ def apply_caps(plan: Plan, judged: list[tuple[Member, Verdict]], cache: dict | N
 
 
 def judge_unit(plan: Plan, unit: str, members: list[Member], collective_titles: list[str],
-               rating: str | None) -> UnitRegistrations:
-    """Every registration of one unit: members (with caps), duplicates, collective titles."""
+               rating: str | None, start=None, collective_cells=None) -> UnitRegistrations:
+    """Every registration of one unit: members (with caps), duplicates, collective titles.
+    `start` (registrations.record.Start): the unit's registration at the start of the year and when
+    this submission was made; titles are then judged against it and the changes listed.
+    `collective_cells`: (sheet, cell) of each collective title's mark, where its change is shown."""
     result = UnitRegistrations(unit)
     seen: dict[tuple[str, str], Member] = {}
     unique: list[Member] = []
@@ -194,6 +252,10 @@ def judge_unit(plan: Plan, unit: str, members: list[Member], collective_titles: 
             continue
         seen[m.key] = m
         unique.append(m)
+    unit_start = None
+    if start is not None:
+        unique, unit_start = _against_start(plan, unique, list(collective_titles), start, result,
+                                            list(collective_cells or ()))
     cache: dict = {}
     judged = [(m, _registered(plan, m, cache)) for m in unique if m.title]
     result.members = apply_caps(plan, judged, cache)
@@ -202,8 +264,91 @@ def judge_unit(plan: Plan, unit: str, members: list[Member], collective_titles: 
         if t is None or t.target_of != "collective":
             result.collective.append(Verdict(code, False, (f"'{code}' không phải danh hiệu tập thể trong kế hoạch",)))
         else:
-            result.collective.append(collective(plan, code, result.members, unique, rating, cache))
+            result.collective.append(collective(plan, code, result.members, unique, rating, cache, unit_start))
     return result
+
+
+def _against_start(plan: Plan, members: list[Member], collective_titles: list[str], start,
+                   result: UnitRegistrations, cells: list) -> tuple[list[Member], StartStatus]:
+    """Each member row and collective title against the registration at the start of the year:
+    registered by the deadline, registered late, added in this submission (within or after the
+    deadline), and what was registered then but is no longer listed (dropped)."""
+    from ..registrations.record import day
+    rec, deadline = start.record, day(start.record.deadline)
+    in_time = not start.after_deadline              # a change made by the deadline counts as registered
+    no_book = f"đơn vị không nộp bản đăng ký thi đua đầu năm (hạn {deadline})"
+    added = f"thêm vào bản báo cáo ({start.when_text}), sau hạn đăng ký {deadline}"
+
+    def registered_text(on: date | None, ok: bool) -> str:
+        return f"Đăng ký {day(on)}" + ("" if ok else f" (muộn, hạn {deadline})")
+
+    people: dict[tuple[str, str], list] = {}
+    names: dict[str, set] = {}
+    for name, dept, title, on, ok in rec.members:
+        people.setdefault((_fold(name), _fold(dept)), []).append((title, on, ok))
+        names.setdefault(_fold(name), set()).add(_fold(dept))
+
+    def titles_of(m: Member):
+        key = m.key
+        if key in people:
+            return key, people[key]
+        depts = names.get(key[0], set())
+        if len(depts) == 1:                          # the department written differently: same person
+            other = (key[0], next(iter(depts)))
+            return other, people[other]
+        return None, []
+
+    out: list[Member] = []
+    matched: set[tuple] = set()
+    for m in members:
+        who, then = titles_of(m)
+        on_time = {t for t, _, ok in then if ok}
+        notes = {t: f"đăng ký {day(on)}, sau hạn {deadline}" for t, on, ok in then if not ok}
+        text = ""
+        if m.title:
+            mine = [(on, ok) for t, on, ok in then if t == m.title]
+            if mine:
+                matched.add((who, m.title))
+                text = registered_text(*mine[0])
+            else:
+                result.changes.append(Change("added", m.title, m.name, m.department, start.when_text,
+                                             not in_time, m.sheet, m.cell, m.row))
+                if in_time:
+                    on_time.add(m.title)
+                    text = f"Thêm trong hạn ({start.when_text})"
+                else:
+                    notes[m.title] = added if rec.registered else no_book
+                    text = f"Thêm sau hạn ({start.when_text})" if rec.registered else "Chưa đăng ký đầu năm"
+        status = StartStatus(frozenset(on_time), tuple(sorted(notes.items())),
+                             StartStatus.default if rec.registered else no_book)
+        out.append(replace(m, start=status, start_text=text))
+    for name, dept, title, on, ok in rec.members:
+        key = (_fold(name), _fold(dept))
+        if (key, title) not in matched:
+            result.changes.append(Change("removed", title, name, dept, start.when_text, not in_time))
+    then = {c: (on, ok) for c, on, ok in rec.collective}
+    on_time = {c for c, (_, ok) in then.items() if ok}
+    notes = {c: f"đăng ký {day(on)}, sau hạn {deadline}" for c, (on, ok) in then.items() if not ok}
+    for i, code in enumerate(collective_titles):
+        where = cells[i] if i < len(cells) else (None, None)
+        if code in then:
+            result.collective_text[code] = registered_text(*then[code])
+            continue
+        result.changes.append(Change("added", code, when=start.when_text, after_deadline=not in_time,
+                                     sheet=where[0], cell=where[1]))
+        if in_time:
+            on_time.add(code)
+            result.collective_text[code] = f"Thêm trong hạn ({start.when_text})"
+        else:
+            notes[code] = added if rec.registered else no_book
+            result.collective_text[code] = (f"Thêm sau hạn ({start.when_text})" if rec.registered
+                                            else "Chưa đăng ký đầu năm")
+    for code in then:
+        if code not in collective_titles:
+            result.changes.append(Change("removed", code, when=start.when_text, after_deadline=not in_time))
+    unit_status = StartStatus(frozenset(on_time), tuple(sorted(notes.items())),
+                              StartStatus.default if rec.registered else no_book)
+    return out, unit_status
 
 
 def _registered(plan: Plan, m: Member, cache: dict) -> Verdict:
@@ -269,5 +414,9 @@ def collective_registrations(form) -> list[tuple[str, str, str]]:
 
 
 def judge_form(form, plan: Plan, rating: str | None) -> tuple[UnitRegistrations, list[tuple[str, str, str]]]:
+    """A form's registrations; against the registration at the start of the year when the form
+    carries it (issued with the consolidated registrations: registrations.record)."""
+    from ..registrations.record import start_of_form
     regs = collective_registrations(form)
-    return judge_unit(plan, form.unit_code, members_of(form, plan), [c for c, _, _ in regs], rating), regs
+    return judge_unit(plan, form.unit_code, members_of(form, plan), [c for c, _, _ in regs], rating,
+                      start=start_of_form(form), collective_cells=[(s, c) for _, s, c in regs]), regs

@@ -39,10 +39,28 @@ def proposals_spec() -> TableSpec:
         Col("Khoa/phòng", "department", 16, "wrap"),
         Col("Danh hiệu", lambda p: p.title_name or p.title, 22, "wrap"),
         Col("Cấp khen", lambda p: label_of(AWARD_LEVELS, p.level) if p.level else "", 9, "wrap"),
+        Col("Đăng ký đầu năm", "start", 16, "wrap"),
         Col("Đủ điều kiện", "eligible", 8, "text"),
         Col("Đề nghị", "proposed", 8, "bold"),
         Col("Lý do", "reason", 40, "wrap"),
     ))
+
+
+def start_note(c) -> str:
+    """What the 'Đăng ký đầu năm' column was compared with (registrations.load), or that it was not."""
+    regs = getattr(c, "registrations", None)
+    kinds = [x.code for x in c.plan.conditions if x.kind == "registered_at_start"]
+    if regs is not None:
+        return (f"Cột 'Đăng ký đầu năm': đối chiếu với danh sách đăng ký thi đua đầu năm '{regs.name}' (hạn nộp "
+                f"{c.plan.info.registration_deadline:%d/%m/%Y}); 'Thêm sau hạn' là danh hiệu đơn vị thêm sau hạn, "
+                "'Bỏ' là danh hiệu đã đăng ký nhưng không còn trong bản báo cáo, kèm ngày báo cáo (hoặc thời gian "
+                "sửa tệp)." + (f" Điều kiện {', '.join(kinds)} (Đăng ký từ đầu năm) xét theo danh sách này."
+                               if kinds else " Kế hoạch không đặt điều kiện đăng ký từ đầu năm: thay đổi chỉ để biết."))
+    if kinds:
+        return (f"Chưa đối chiếu danh sách đăng ký thi đua đầu năm nên điều kiện {', '.join(kinds)} (Đăng ký từ "
+                "đầu năm) chưa được xét: hãy tổng hợp lại với tùy chọn --registrations (bảng tổng hợp đăng ký do "
+                "lệnh 'thidua register consolidate' lập).")
+    return ""
 
 
 def counts_spec(plan) -> TableSpec:
@@ -85,6 +103,8 @@ def write_award_sheets(b: Book, c) -> None:
                       "xét theo thứ tự danh sách của đơn vị. Điều kiện lấy từ kế hoạch (trang Điều kiện danh hiệu).")]
     if provisional_note(c):
         notes.insert(1, ("subtitle", provisional_note(c)))
+    if start_note(c):
+        notes.append(("note", start_note(c)))
     row = b.lines(ws, 0, notes, width, n) + 1
     placed = b.table(ws, spec, row, props, stream=True)
     ws.freeze_panes(placed.first, 3)

@@ -22,6 +22,7 @@ class UnitEntry:
     members: tuple[Member, ...]
     collective: tuple[str, ...]     # collective title codes registered
     rating: str | None
+    start: object = None            # registrations.record.Start: the registration at the start of the year
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class Proposal:
     eligible: bool
     proposed: bool
     reason: str                     # Vietnamese: why not, or the cap, or "đủ điều kiện"
+    start: str = ""                 # what the registration at the start of the year says ("" not known)
+    removed: bool = False           # registered at the start, no longer in the submission (not a proposal)
 
 
 def proposals(plan: Plan, entries) -> list[Proposal]:
@@ -48,20 +51,32 @@ def proposals(plan: Plan, entries) -> list[Proposal]:
         unit = plan.unit_by_code.get(e.unit)
         name = unit.name if unit else e.unit
         cluster = _cluster(plan, e.unit)
-        judged = judge_unit(plan, e.unit, list(e.members), list(e.collective), e.rating)
+        start = getattr(e, "start", None)
+        judged = judge_unit(plan, e.unit, list(e.members), list(e.collective), e.rating, start=start)
         for m, v in judged.members:
             t = plan.title_by_code.get(v.title)
             out.append(Proposal(cluster, e.unit, name, m.row, m.name, m.department, v.title,
                                 t.name if t else v.title, "individual", t.level if t else "",
-                                v.eligible, v.proposed, v.reason_text()))
+                                v.eligible, v.proposed, v.reason_text(), m.start_text))
         for code, v in zip(e.collective, judged.collective):
             t = plan.title_by_code.get(code)
             out.append(Proposal(cluster, e.unit, name, None, "", "", code, t.name if t else code, "collective",
-                                t.level if t else "", v.eligible, v.proposed, v.reason_text()))
+                                t.level if t else "", v.eligible, v.proposed, v.reason_text(),
+                                judged.collective_text.get(code, "")))
         for repeat, first in judged.duplicates:
             out.append(Proposal(cluster, e.unit, name, repeat.row, repeat.name, repeat.department,
                                 repeat.title or "", "", "individual", "", False, False,
                                 f"trùng với dòng {first.row}: không xét lần thứ hai"))
+        for ch in judged.changes:
+            if ch.kind != "removed":
+                continue
+            t = plan.title_by_code.get(ch.title)
+            when = "sau hạn" if ch.after_deadline else "trong hạn"
+            out.append(Proposal(cluster, e.unit, name, None, ch.person, ch.department, ch.title,
+                                t.name if t else ch.title, t.target_of if t else "", t.level if t else "",
+                                False, False, f"đã đăng ký từ đầu năm nhưng không còn trong bản báo cáo ({ch.when}): "
+                                              "đơn vị đã bỏ đăng ký, không xét",
+                                f"Bỏ {when} ({ch.when})", removed=True))
     return out
 
 
@@ -85,7 +100,7 @@ class TitleCount:
 def counts_by_title(plan: Plan, props: list[Proposal]) -> list[TitleCount]:
     rows = []
     for t in plan.titles:
-        mine = [p for p in props if p.title == t.code and p.title_name]
+        mine = [p for p in props if p.title == t.code and p.title_name and not p.removed]
         rows.append(TitleCount(t.code, t.name, t.target_of, t.level, len(mine), sum(p.eligible for p in mine),
                                sum(p.eligible and not p.proposed for p in mine), sum(p.proposed for p in mine)))
     return rows

@@ -30,6 +30,7 @@ PROBLEM_STATUS = {
     "bad_reference": UNREADABLE, "reader_crashed": UNREADABLE, "reader_timeout": UNREADABLE,
     "internal_error": UNREADABLE,
     "wrong_version": REJECTED, "incomplete_form": REJECTED,
+    "registration_book": REJECTED,      # a registration workbook (registrations.book) among a period's returns
 }
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".xltx", ".xltm", ".xlam", ".ods"}
 

@@ -129,9 +129,13 @@ def default_output_dir(plan_path: str | Path, period) -> Path:
 
 
 def issue_plan(plan, period_code: str, out_dir: str | Path, plan_path: str | Path):
-    """The forms, the register beside the plan and the clusters' packs (forms.write.issue_registered)."""
+    """The forms, the register beside the plan and the clusters' packs (forms.write.issue_registered);
+    pre-filled with the consolidated registrations beside the plan when there are some."""
     from ..forms.write import issue_registered
-    return issue_registered(plan, plan_path, period_code, out_dir)
+    from ..registrations.load import find, load_registrations
+    beside = find(plan_path)
+    registrations = load_registrations(beside, plan) if beside is not None else None
+    return issue_registered(plan, plan_path, period_code, out_dir, registrations=registrations)
 
 
 def issued_message(paths: list[Path], period, out_dir: Path, issued=None) -> str:

@@ -72,6 +72,9 @@ def _run(book, per_cluster: bool, today: date):
         return None
     from .. import register as R
     register = R.load_all(R.find(plan_path), plan)     # beside the plan: the register, or a cluster's pack
+    from ..registrations.load import find as find_registrations, load_registrations
+    beside = find_registrations(plan_path)            # the consolidated registrations, as the command does
+    registrations = load_registrations(beside, plan) if beside is not None else None
     outs = []
     if per_cluster:
         target = here / f"tong_hop_cum_{period.code}"
@@ -83,7 +86,7 @@ def _run(book, per_cluster: bool, today: date):
         lines = []
         for code in clusters:
             path = target / f"tong_hop_{code}_{period.code}.xlsx"     # its record (entered there) is kept
-            result = consolidate([folder], plan, period.code, [code], read=read, out=path)
+            result = consolidate([folder], plan, period.code, [code], read=read, out=path, registrations=registrations)
             out = write_consolidation(result, path)
             outs.append(out)
             lead = result.leaders[code]
@@ -94,7 +97,8 @@ def _run(book, per_cluster: bool, today: date):
                + f"\n\nKết quả ghi vào thư mục {target}. Mỗi tệp có danh sách tệp đã nhận và lý do của từng tệp.")
         return outs
     out = here / f"tong_hop_nganh_{period.code}.xlsx"
-    result = consolidate([folder], plan, period.code, out=out, workers=1, register=register)
+    result = consolidate([folder], plan, period.code, out=out, workers=1, register=register,
+                         registrations=registrations)
     write_consolidation(result, out)
     _alert(book, short_text(result, out))
     return [out]

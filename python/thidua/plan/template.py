@@ -35,7 +35,8 @@ INSTRUCTIONS = [
 ]
 SHEET_HELP = {
     schema.PLAN_INFO.name: "thông tin chung: số hiệu, phiên bản, năm thi đua, đơn vị ban hành, số tháng hoạt "
-                           "động tối thiểu để được xếp loại, số ngày đơn vị được bổ sung sau khi nhận thông báo.",
+                           "động tối thiểu để được xếp loại, số ngày đơn vị được bổ sung sau khi nhận thông báo, "
+                           "hạn nộp bản đăng ký thi đua đầu năm.",
     schema.CLUSTERS.name: "các cụm thi đua và đơn vị trưởng cụm.",
     schema.UNITS.name: "danh sách công đoàn cơ sở: cụm, loại hình, ngày bắt đầu hoạt động, còn hoạt động hay "
                        "không, số người lao động.",
