@@ -98,8 +98,10 @@ def run_demo(out: Path, seed: int = 2026) -> int:
     _consolidate(plan, returned, out, reg)
     from .campaign import play_peak
     play_peak(plan, plan_path, out, rng)
+    from .previous import play_last_year
+    last_year = play_last_year(plan, out, rng)
     from .yearend import play_year_end
-    play_year_end(plan, plan_path, out, rng, earlier=[returned])
+    play_year_end(plan, plan_path, out, rng, earlier=[returned], last_year=last_year)
     print(f"Xong sau {format_number_vi(time.perf_counter() - t0, 1)} giây.")
     return 0
 

@@ -29,8 +29,10 @@ def pts(x) -> str:
     return format_number_vi(x, 2)
 
 
-def play_year_end(plan, plan_path: Path, out: Path, rng: random.Random, earlier: list[Path] = ()) -> dict:
-    """`earlier`: folders of the year's earlier periods' returns (Đợt 1), combined into the year."""
+def play_year_end(plan, plan_path: Path, out: Path, rng: random.Random, earlier: list[Path] = (),
+                  last_year: Path | None = None) -> dict:
+    """`earlier`: folders of the year's earlier periods' returns (Đợt 1), combined into the year;
+    `last_year`: last year's industry workbook (compared with, and counted in the phase's progress)."""
     last = plan.regular_periods[-1]
     period = plan.year_period
     reg_path = R.register_path(plan_path)
@@ -101,16 +103,33 @@ def play_year_end(plan, plan_path: Path, out: Path, rng: random.Random, earlier:
         (a,): {"Ngành duyệt cụm": "Đã duyệt", "Người duyệt (ngành)": "Ban Thường vụ CĐN"},
         (b,): {"Ngành duyệt cụm": "Đã duyệt", "Người duyệt (ngành)": "Ban Thường vụ CĐN"}})
     final = consolidate(list(books.values()), plan, period.code, out=industry_path, register=reg)
+    if last_year is not None:
+        from ..consolidate import compare, programme
+        from .previous import last_year_plan
+        programme.attach(final, [last_year])
+        compare.attach(final, [last_year], plans=[last_year_plan(plan)])
     write_consolidation(final, industry_path)
     _print_change(plan, before, final, a, b, top, back, crit)
     from ..consolidate.sendback import write_send_back
     notices, csv_path = write_send_back(final, out / f"gui_lai_{period.code}")
     print(f"    Gửi lại đơn vị: {len(notices)} thông báo kết quả kiểm tra trong {csv_path.parent}; danh sách nhắc "
           f"(chưa nộp, nộp muộn, bị trả lại) kèm e-mail: {csv_path.name}")
+    for line in ([*compare_lines(final), *programme_lines(final)] if last_year is not None else []):
+        print(f"    {line}")
     print(f"    Bảng tổng hợp ngành cuối năm: {industry_path}")
     return {"period": period, "books": books, "before": before, "final": final, "a": a, "b": b,
             "top": top.unit, "back": back.unit, "criterion": crit.code, "voted": voted, "notices": notices,
             "reminders": csv_path, "industry": industry_path}
+
+
+def compare_lines(c) -> list[str]:
+    comparison = getattr(c, "comparison", None)
+    return comparison.summary_lines()[:4] if comparison is not None else []
+
+
+def programme_lines(c) -> list[str]:
+    from ..consolidate.programme import summary_lines
+    return summary_lines(c)[:4] if getattr(c, "programme", None) is not None else []
 
 
 def _with_register(read, register):
