@@ -164,6 +164,13 @@ def fill_form(src: Path, dst: Path, plan: Plan, unit: Unit, period: Period, rng:
         row["Cấp công nhận"].value = rng.choice(["Cơ sở", "Cơ sở", "Ngành"])
 
     members, collective = registrations(rng, plan, unit)
+    prefilled = _prefilled(wb)
+    if prefilled:              # issued with the unit's registrations: keep who registered for what,
+        facts = members        # fill in the year's facts of each person; now and then one person more
+        members = [{**facts[i % len(facts)], **p} for i, p in enumerate(prefilled)]
+        if rng.random() < 0.05:
+            members.append({**facts[0], C.M_NAME: rng.choice(FIRST_NAMES) + " (thêm)"})
+        collective = {}        # the collective titles stay as registered
     for i, m in enumerate(members):
         row = list_row_cells(wb, C.MEMBER_TABLE, i)
         row["STT"].value = i + 1
@@ -187,6 +194,22 @@ def fill_form(src: Path, dst: Path, plan: Plan, unit: Unit, period: Period, rng:
     stamp = datetime(report_day.year, report_day.month, report_day.day, 16, 30).timestamp()
     os.utime(dst, (stamp, stamp))
     return FilledForm(dst, unit, expected, info, n_init, late, edits, planted, members, collective)
+
+
+def _prefilled(wb) -> list[dict]:
+    """The member rows a form was issued with (name, department, title), in order."""
+    from openpyxl.utils.cell import range_boundaries
+    from .edits import find_table
+    ws, t = find_table(wb, C.MEMBER_TABLE)
+    c0, r0, c1, r1 = range_boundaries(t.ref)
+    heads = [ws.cell(r0, c).value for c in range(c0, c1 + 1)]
+    out = []
+    for r in range(r0 + 1, r1 + 1):
+        row = {h: ws.cell(r, c0 + j).value for j, h in enumerate(heads)}
+        if not row.get(C.M_NAME):
+            break
+        out.append({h: row.get(h) for h in (C.M_NAME, C.M_DEPT, C.M_TITLE)})
+    return out
 
 
 def registrations(rng: random.Random, plan: Plan, unit: Unit) -> tuple[list[dict], dict[str, bool]]:

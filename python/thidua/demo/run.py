@@ -73,7 +73,15 @@ def run_demo(out: Path, seed: int = 2026) -> int:
     if issued_dir.exists():
         shutil.rmtree(issued_dir)
     from .. import register as R
-    issued = issue_registered(plan, plan_path, PERIOD, issued_dir).forms
+    from ..registrations.load import load_registrations
+    from .registration import play_registrations
+    start = play_registrations(plan, plan_path, out, rng)         # the year starts: titles registered
+    registrations = load_registrations(start.workbook, plan)
+    planted = Counter(start.planted.values())
+    print(f"• Đăng ký thi đua đầu năm: {len(start.issued)} bản đăng ký đã phát; nộp đúng hạn {planted['on_time']}, "
+          f"nộp muộn {planted['late']}, nộp bổ sung sau hạn {planted['twice']}, để trống {planted['blank']}, chưa nộp "
+          f"{planted['missing']} → {start.workbook}")
+    issued = issue_registered(plan, plan_path, PERIOD, issued_dir, registrations=registrations).forms
     reg = R.load(R.register_path(plan_path), plan)
     filled, missing = play_province(plan, period, issued, returned, rng)
     issued_by_unit = {p.name.split("_")[1]: p for p in issued}
@@ -95,33 +103,34 @@ def run_demo(out: Path, seed: int = 2026) -> int:
     elapsed = time.perf_counter() - t0
     _print_summary(plan, period, plan_path, issued, issued_dir, returned, forms, failures, missing, out, elapsed)
     _print_checks(results, findings_path)
-    _consolidate(plan, returned, out, reg)
+    _consolidate(plan, returned, out, reg, registrations)
     from .campaign import play_peak
     play_peak(plan, plan_path, out, rng)
     from .previous import play_last_year
     last_year = play_last_year(plan, out, rng)
     from .yearend import play_year_end
-    play_year_end(plan, plan_path, out, rng, earlier=[returned], last_year=last_year)
+    play_year_end(plan, plan_path, out, rng, earlier=[returned], last_year=last_year, registrations=registrations)
     print(f"Xong sau {format_number_vi(time.perf_counter() - t0, 1)} giây.")
     return 0
 
 
-def _consolidate(plan, returned: Path, out: Path, reg=None) -> dict:
+def _consolidate(plan, returned: Path, out: Path, reg=None, registrations=None) -> dict:
     """The cluster leads' and the industry's consolidation of the returned folder, then the
     industry roll-up from the cluster workbooks alone (it must give the same figures)."""
     from ..consolidate.core import consolidate, read_inputs, run
     from ..consolidate.report import headline, rating_targets, ratings_line
     from ..consolidate.workbook import write_consolidation
     industry_path = out / f"tong_hop_nganh_{PERIOD}.xlsx"
-    industry = run([returned], plan, PERIOD, industry_path, register=reg)
+    industry = run([returned], plan, PERIOD, industry_path, register=reg, registrations=registrations)
     cluster_dir = out / f"tong_hop_cum_{PERIOD}"
     if cluster_dir.exists():
         shutil.rmtree(cluster_dir)
     read = read_inputs([returned], plan, PERIOD, register=reg)
-    cluster_paths = [write_consolidation(consolidate([returned], plan, PERIOD, [c.code], read=read),
+    cluster_paths = [write_consolidation(consolidate([returned], plan, PERIOD, [c.code], read=read,
+                                                     registrations=registrations),
                                          cluster_dir / f"tong_hop_{c.code}_{PERIOD}.xlsx") for c in plan.clusters]
     rollup_path = out / f"tong_hop_nganh_tu_cum_{PERIOD}.xlsx"
-    rollup = run([cluster_dir], plan, PERIOD, rollup_path, register=reg)
+    rollup = run([cluster_dir], plan, PERIOD, rollup_path, register=reg, registrations=registrations)
     same = industry.figures() == rollup.figures()
     print(f"• Tổng hợp toàn ngành: {industry_path}")
     print(f"    {headline(industry)}")

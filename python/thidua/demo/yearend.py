@@ -30,7 +30,7 @@ def pts(x) -> str:
 
 
 def play_year_end(plan, plan_path: Path, out: Path, rng: random.Random, earlier: list[Path] = (),
-                  last_year: Path | None = None) -> dict:
+                  last_year: Path | None = None, registrations=None) -> dict:
     """`earlier`: folders of the year's earlier periods' returns (Đợt 1), combined into the year;
     `last_year`: last year's industry workbook (compared with, and counted in the phase's progress)."""
     last = plan.regular_periods[-1]
@@ -39,7 +39,7 @@ def play_year_end(plan, plan_path: Path, out: Path, rng: random.Random, earlier:
     issued_dir, returned_last = out / f"bieu_mau_{last.code}", out / f"nop_ve_{last.code}"
     if issued_dir.exists():
         shutil.rmtree(issued_dir)
-    issued = issue_registered(plan, plan_path, last.code, issued_dir).forms
+    issued = issue_registered(plan, plan_path, last.code, issued_dir, registrations=registrations).forms
     reg = R.load(reg_path, plan)
     play_province(plan, last, issued, returned_last, rng)
     returned = [*earlier, returned_last]
@@ -56,12 +56,13 @@ def play_year_end(plan, plan_path: Path, out: Path, rng: random.Random, earlier:
     for c in plan.clusters:
         path = cluster_dir / f"tong_hop_{c.code}_{period.code}.xlsx"
         pack_read = _with_register(read, reg.for_cluster(c.code))
-        result = consolidate(returned, plan, period.code, [c.code], read=pack_read, out=path)
+        result = consolidate(returned, plan, period.code, [c.code], read=pack_read, out=path, registrations=registrations)
         books[c.code] = write_consolidation(result, path)
         first[c.code] = result
     industry_path = out / f"tong_hop_nganh_{period.code}.xlsx"
     industry_path.unlink(missing_ok=True)          # a new year: no record of an earlier demo run
-    before = consolidate(list(books.values()), plan, period.code, out=industry_path, register=reg)
+    before = consolidate(list(books.values()), plan, period.code, out=industry_path, register=reg,
+                         registrations=registrations)
 
     # Cluster A meets: its top unit loses the points of a criterion it could not prove; all verified;
     # the meeting votes and signs. Cluster B sends a unit back.
@@ -89,7 +90,8 @@ def play_year_end(plan, plan_path: Path, out: Path, rng: random.Random, earlier:
         "Người xem xét (cụm)": "Tổ thẩm định cụm",
         "Hạn bổ sung (cụm)": (meeting_day + timedelta(days=7)).strftime("%d/%m/%Y")}})
     for code, pack in ((a, pack_a), (b, pack_b)):     # Tổng hợp cụm again: entries kept, results recomputed, sealed
-        result = consolidate(returned, plan, period.code, [code], read=_with_register(read, pack), out=books[code])
+        result = consolidate(returned, plan, period.code, [code], read=_with_register(read, pack), out=books[code],
+                             registrations=registrations)
         write_consolidation(result, books[code])
     print(f"    Cụm {a} họp: {top.unit} bị trừ {pts(crit.points)} điểm tiêu chí {crit.code} (không có minh chứng); "
           f"bầu {voted} dẫn đầu cụm, đề nghị Cờ thi đua; trưởng cụm ký; cả cụm đã thẩm định.")
@@ -97,12 +99,14 @@ def play_year_end(plan, plan_path: Path, out: Path, rng: random.Random, earlier:
           f"{meeting_day + timedelta(days=7):%d/%m/%Y}.")
 
     # The industry: the sealed cluster workbooks, then its own approval of both clusters.
-    after = consolidate(list(books.values()), plan, period.code, out=industry_path, register=reg)
+    after = consolidate(list(books.values()), plan, period.code, out=industry_path, register=reg,
+                         registrations=registrations)
     write_consolidation(after, industry_path)
     set_table_rows(industry_path, K.MEETING_TABLE, RV.MEETING_KEYS, {
         (a,): {"Ngành duyệt cụm": "Đã duyệt", "Người duyệt (ngành)": "Ban Thường vụ CĐN"},
         (b,): {"Ngành duyệt cụm": "Đã duyệt", "Người duyệt (ngành)": "Ban Thường vụ CĐN"}})
-    final = consolidate(list(books.values()), plan, period.code, out=industry_path, register=reg)
+    final = consolidate(list(books.values()), plan, period.code, out=industry_path, register=reg,
+                         registrations=registrations)
     if last_year is not None:
         from ..consolidate import compare, programme
         from .previous import last_year_plan
