@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from ..plan.model import Plan, TitleCondition
 from ..plan.schema import DISCIPLINE_LEVELS
+from ..values import format_number_vi
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,8 @@ def _implies(plan: Plan, registered: str, title: str, depth: int = 0) -> bool:
 
 
 def collective(plan: Plan, title: str, judged: list[tuple[Member, Verdict]], members: list[Member],
-               rating: str | None, cache: dict | None = None, start: StartStatus | None = None) -> Verdict:
+               rating: str | None, cache: dict | None = None, start: StartStatus | None = None,
+               total: float | None = None) -> Verdict:
     """A collective title for the unit, from its members, its rating and (`start`) its registration
     at the start of the year."""
     reasons: list[str] = []
@@ -202,6 +204,10 @@ def collective(plan: Plan, title: str, judged: list[tuple[Member, Verdict]], mem
             got = plan.rating_by_code.get(rating or "")
             if got is None or got.rank > wanted.rank:
                 reasons.append(f"CĐCS xếp loại {rating or 'chưa xếp loại'}, cần {wanted.code}")
+        elif c.kind == "min_score":
+            if total is None or total < (c.value or 0) - 1e-9:
+                got = "chưa có điểm" if total is None else f"đạt {format_number_vi(total, 2)} điểm"
+                reasons.append(f"{got}, cần từ {format_number_vi(c.value or 0, 2)} điểm")
         elif c.kind == "registered_at_start":
             reasons.extend(_start_condition(plan, start, title))
         else:
@@ -238,7 +244,7 @@ def apply_caps(plan: Plan, judged: list[tuple[Member, Verdict]], cache: dict | N
 
 
 def judge_unit(plan: Plan, unit: str, members: list[Member], collective_titles: list[str],
-               rating: str | None, start=None, collective_cells=None) -> UnitRegistrations:
+               rating: str | None, start=None, collective_cells=None, total: float | None = None) -> UnitRegistrations:
     """Every registration of one unit: members (with caps), duplicates, collective titles.
     `start` (registrations.record.Start): the unit's registration at the start of the year and when
     this submission was made; titles are then judged against it and the changes listed.
@@ -264,7 +270,7 @@ def judge_unit(plan: Plan, unit: str, members: list[Member], collective_titles: 
         if t is None or t.target_of != "collective":
             result.collective.append(Verdict(code, False, (f"'{code}' không phải danh hiệu tập thể trong kế hoạch",)))
         else:
-            result.collective.append(collective(plan, code, result.members, unique, rating, cache, unit_start))
+            result.collective.append(collective(plan, code, result.members, unique, rating, cache, unit_start, total))
     return result
 
 
@@ -413,10 +419,11 @@ def collective_registrations(form) -> list[tuple[str, str, str]]:
     return [(str(lst.rows[i][C.CODE]).strip(), lst.sheet, lst.address(i, C.REGISTERED)) for i in registered(lst.rows)]
 
 
-def judge_form(form, plan: Plan, rating: str | None) -> tuple[UnitRegistrations, list[tuple[str, str, str]]]:
+def judge_form(form, plan: Plan, rating: str | None, total: float | None = None
+               ) -> tuple[UnitRegistrations, list[tuple[str, str, str]]]:
     """A form's registrations; against the registration at the start of the year when the form
     carries it (issued with the consolidated registrations: registrations.record)."""
     from ..registrations.record import start_of_form
     regs = collective_registrations(form)
     return judge_unit(plan, form.unit_code, members_of(form, plan), [c for c, _, _ in regs], rating,
-                      start=start_of_form(form), collective_cells=[(s, c) for _, s, c in regs]), regs
+                      start=start_of_form(form), collective_cells=[(s, c) for _, s, c in regs], total=total), regs

@@ -268,7 +268,8 @@ def rule_registrations(ctx: Context):
     """Title registrations against the plan's conditions; duplicates of the same person."""
     from ..score.engine import score_form
     from .awards import judge_form
-    result, regs = judge_form(ctx.form, ctx.plan, score_form(ctx.form, ctx.plan).rating)
+    scored = score_form(ctx.form, ctx.plan)
+    result, regs = judge_form(ctx.form, ctx.plan, scored.rating, scored.total)
     yield from _registration_changes(ctx, result)
     if not result.members and not regs and not result.duplicates:
         return

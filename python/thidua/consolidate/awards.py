@@ -23,6 +23,7 @@ class UnitEntry:
     collective: tuple[str, ...]     # collective title codes registered
     rating: str | None
     start: object = None            # registrations.record.Start: the registration at the start of the year
+    total: float | None = None      # the unit's points (conditions on a score: a campaign's award)
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,8 @@ def proposals(plan: Plan, entries) -> list[Proposal]:
         name = unit.name if unit else e.unit
         cluster = _cluster(plan, e.unit)
         start = getattr(e, "start", None)
-        judged = judge_unit(plan, e.unit, list(e.members), list(e.collective), e.rating, start=start)
+        judged = judge_unit(plan, e.unit, list(e.members), list(e.collective), e.rating, start=start,
+                            total=getattr(e, "total", None))
         for m, v in judged.members:
             t = plan.title_by_code.get(v.title)
             out.append(Proposal(cluster, e.unit, name, m.row, m.name, m.department, v.title,

@@ -221,7 +221,8 @@ def consolidate(inputs, plan: Plan, period_code: str, clusters=None, *, out: str
     attain = IN.attainment_by_cluster(plan, scope.period, expected, results, clusters_)
     props = AW.proposals(plan, [AW.UnitEntry(code, members_of_record(plan, r.record), r.record.collective, r.rating,
                                              registrations.start(code, r.timing_date, r.timing_basis)
-                                             if registrations is not None and not scope.period.peak else None)
+                                             if registrations is not None and not scope.period.peak else None,
+                                             r.ev.total)
                                 for code, r in results.items()])
     props = LV.hold_back(props, results, review)
     t2 = time.perf_counter()

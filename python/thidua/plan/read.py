@@ -559,7 +559,8 @@ def _check_titles(r, titles, conditions, rating_codes) -> None:
             other = by_code.get(c.param or "")
             if other is None or other.target_of != "individual":
                 r.problem(sh, row, "Tham số", "cần mã một danh hiệu cá nhân có trong bảng Danh hiệu")
-        if c.kind in ("max_days_off", "min_months", "member_share_over", "member_share_at_least") and c.value is None:
+        if c.kind in ("max_days_off", "min_months", "member_share_over", "member_share_at_least", "min_score") \
+                and c.value is None:
             r.problem(sh, row, "Giá trị", "loại điều kiện này cần Giá trị")
         if c.kind in ("no_discipline_from", "members_no_discipline_from") and c.param not in S_DISCIPLINE[1:]:
             allowed = ", ".join(S_DISCIPLINE[1:])

@@ -58,6 +58,7 @@ CONDITION_KINDS = {
     "Có thành viên đạt danh hiệu": "has_member_title",  # Tham số: mã danh hiệu
     "Không thành viên nào bị kỷ luật từ mức": "members_no_discipline_from",  # Tham số: hình thức kỷ luật
     "CĐCS xếp loại từ": "min_rating",                   # Tham số: mã xếp loại
+    "Tổng điểm từ": "min_score",                        # Giá trị: điểm (chấm theo bảng điểm của năm hay của đợt)
     "Đăng ký từ đầu năm": "registered_at_start",        # đăng ký trong bản đăng ký, trước hạn han_dang_ky
 }
 CHECK_COMPARATORS = {"≤": "<=", "<=": "<=", "≥": ">=", ">=": ">=", "=": "=", "<": "<", ">": ">"}
