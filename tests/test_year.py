@@ -114,6 +114,8 @@ def test_peak_campaigns_stay_out_of_the_year_and_periods_are_provisional(year_pl
     assert provisional(period) == " (DỰ KIẾN)" and provisional(year) == ""
     assert "TẠM TÍNH" in lines(period)[1][1] and lines(year)[1][1] == "KẾT QUẢ CHÍNH THỨC"
     out = write_consolidation(year, tmp_path / "nam.xlsx")
+    from support.libreoffice import convert
+    assert convert([out], tmp_path / "lo")[out].exists()          # the year's workbook opens in LibreOffice
     from support.consolidation import table_rows
     rows = {r["Mã đơn vị"]: r for r in table_rows(out, "tblPeriodCoverage")}
     c = returns["units"][2]

@@ -51,6 +51,8 @@ class Consolidation:
     conflicts: list = field(default_factory=list)   # inventory.Conflict: copies of one unit that differ
     register: object = None                          # register.Register used (None: not verified)
     registrations: object = None                     # registrations.load.Registrations compared with (None: none)
+    programme: object = None                         # programme.Programme: stage targets year by year (attach)
+    comparison: object = None                        # compare.Comparison: earlier workbooks side by side (attach)
 
     @property
     def level(self) -> str:

@@ -40,10 +40,15 @@ RATING_COLORS = ("#1F4E79", "#2E75B6", "#9DC3E6", "#C00000", "#A6A6A6", "#FFD966
 
 
 def write_consolidation(c, path: str | Path) -> Path:
+    return write_book(path, _write_sheets, c)
+
+
+def write_book(path: str | Path, fill, data) -> Path:
+    """`fill(wb, data)` into a workbook saved atomically at `path`; what can go wrong, in Vietnamese."""
     from ..errors import ThiduaError
     try:
         with atomic_workbook(path) as wb:
-            _write_sheets(wb, c)
+            fill(wb, data)
     except TooManyRows as exc:
         raise ThiduaError(f"Không ghi được tệp kết quả '{path}': trang '{exc.sheet}' cần nhiều hơn "
                           f"{format_number_vi(exc.limit)} dòng, giới hạn của một trang Excel. Hãy tổng hợp riêng "

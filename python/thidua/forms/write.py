@@ -248,6 +248,15 @@ def _add_vba_and_ribbon(wb) -> None:
     excel.attach_ribbon(wb, excel.ribbon_xml("bieu_mau"))
 
 
+def write_fixed(ws, st, r: int, c: int, value) -> str:
+    """An issued identity value (locked): a date as a date, anything else as text; the text shown."""
+    if isinstance(value, date):
+        ws.write_datetime(r, c, datetime(value.year, value.month, value.day), st.date)
+        return ""
+    ws.write_string(r, c, str(value), st.text)
+    return str(value)
+
+
 def _unit_sheet(wb, st, plan: Plan, unit: Unit, period: Period, heading: str) -> None:
     ws = wb.add_worksheet(C.SHEETS[C.UNIT_TABLE])
     widths = table_widths(C.UNIT_TABLE, [code for code, *_ in C.UNIT_ROWS])
@@ -267,12 +276,7 @@ def _unit_sheet(wb, st, plan: Plan, unit: Unit, period: Period, heading: str) ->
         ws.write_string(r, 1, label, st.text)
         shown = ""
         if not is_input:
-            value = fixed[code]
-            if isinstance(value, date):
-                ws.write_datetime(r, 2, datetime(value.year, value.month, value.day), st.date)
-            else:
-                shown = str(value)
-                ws.write_string(r, 2, shown, st.text)
+            shown = write_fixed(ws, st, r, 2, fixed[code])
         elif typ == "date":
             ws.write_blank(r, 2, None, st.input_date)
             ws.data_validation(r, 2, r, 2, {
@@ -474,6 +478,11 @@ def _meta_sheet(wb, plan: Plan, unit: Unit, period: Period, layout: FormLayout, 
     if start is not None:                         # its registration at the start of the year, likewise
         from ..registrations.record import meta_entries as start_entries
         meta.update(start_entries(start))
+    write_meta(ws, meta)
+
+
+def write_meta(ws, meta: dict[str, str]) -> None:
+    """The hidden, protected key/value table a reader identifies the workbook by (tblMeta)."""
     ws.add_table(0, 0, len(meta), 1, {"name": C.META_TABLE, "columns": [{"header": h} for h in C.META_COLUMNS]})
     for i, (key, value) in enumerate(meta.items(), start=1):
         ws.write_string(i, 0, key)

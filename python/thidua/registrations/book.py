@@ -17,7 +17,8 @@ from .. import __version__
 from .. import contract as C
 from ..errors import ThiduaError
 from ..forms.registration import write_registration_sheets
-from ..forms.write import (Issued, add_table, fit_table_row, set_widths, sheet_heading, slugify, table_widths)
+from ..forms.write import (Issued, add_table, fit_table_row, set_widths, sheet_heading, slugify, table_widths,
+                           write_fixed, write_meta)
 from ..plan.model import Period, Plan, Unit
 from ..write.xlsx import (Styles, fit_row, input_message, input_title, new_workbook, save_atomic, setup_print)
 from .record import CODE, DEADLINE_KEY, FORM_KIND, FORM_KIND_KEY
@@ -110,12 +111,7 @@ def _unit_sheet(wb, st, plan: Plan, unit: Unit, period: Period, heading: str) ->
         ws.write_string(r, 1, label, st.text)
         shown = ""
         if code in fixed:
-            value = fixed[code]
-            if isinstance(value, date):
-                ws.write_datetime(r, 2, datetime(value.year, value.month, value.day), st.date)
-            else:
-                shown = str(value)
-                ws.write_string(r, 2, shown, st.text)
+            shown = write_fixed(ws, st, r, 2, fixed[code])
         elif code == "ngay_bao_cao":
             ws.write_blank(r, 2, None, st.input_date)
             ws.data_validation(r, 2, r, 2, {
@@ -144,13 +140,7 @@ def _meta_sheet(wb, plan: Plan, unit: Unit, period: Period, issued_at: datetime,
             "unit_kind": unit.kind, "cluster_code": unit.cluster, "period_code": period.code,
             DEADLINE_KEY: period.deadline.isoformat(), "issued_at": issued_at.isoformat(" "),
             "tool_version": __version__, "form_token": token}
-    ws.add_table(0, 0, len(meta), 1, {"name": C.META_TABLE, "columns": [{"header": h} for h in C.META_COLUMNS]})
-    for i, (key, value) in enumerate(meta.items(), start=1):
-        ws.write_string(i, 0, key)
-        ws.write_string(i, 1, value)
-    ws.set_column(0, 1, 24)
-    ws.protect("")
-    ws.very_hidden()
+    write_meta(ws, meta)
 
 
 def book_bytes(plan: Plan, unit: Unit, issued_at: datetime | None = None, token: str = "") -> bytes:

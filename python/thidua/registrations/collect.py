@@ -28,7 +28,6 @@ from ..consolidate.records import (BLANK, DUPLICATE, EXCEL_SUFFIXES, INCLUDED, N
                                    PROBLEM_STATUS, REJECTED, UNREADABLE, FileEntry)
 from ..plan.model import Plan, Unit
 from ..read.workbook import open_workbook, read_bytes
-from ..values import parse_date
 from .book import expected_units, registration_period
 from .record import FORM_KIND, FORM_KIND_KEY, day
 

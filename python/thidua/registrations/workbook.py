@@ -18,9 +18,8 @@ from ..plan.schema import AWARD_LEVELS, label_of
 from ..plan.semantics import describe_target
 from ..values import format_number_vi, format_percent_vi
 from ..write.sheets import Book
-from ..write.stream import StreamSheet, TooManyRows
+from ..write.stream import StreamSheet
 from ..write.tables import Col, TableSpec
-from ..write.xlsx import atomic_workbook
 from .collect import DATE_RULE, year_titles
 from .record import day
 
@@ -39,18 +38,8 @@ USES = ("Dùng danh sách này: phát biểu mẫu đợt điền sẵn đăng k
 
 
 def write_registrations(res, path: str | Path) -> Path:
-    from ..errors import ThiduaError
-    try:
-        with atomic_workbook(path) as wb:
-            _write(wb, res)
-    except TooManyRows as exc:
-        raise ThiduaError(f"Không ghi được tệp kết quả '{path}': trang '{exc.sheet}' cần nhiều hơn "
-                          f"{format_number_vi(exc.limit)} dòng, giới hạn của một trang Excel. Hãy tổng hợp riêng "
-                          "từng cụm (tùy chọn --cluster).") from None
-    except OSError as exc:
-        raise ThiduaError(f"Không ghi được tệp kết quả '{path}': {exc.strerror or exc}. Nếu tệp đang mở trong "
-                          "Excel, hãy đóng lại rồi chạy lại; tệp cũ (nếu có) vẫn nguyên vẹn.") from None
-    return Path(path)
+    from ..consolidate.workbook import write_book
+    return write_book(path, _write, res)
 
 
 def _write(wb, res) -> None:
@@ -199,13 +188,18 @@ def _collective(b: Book, res) -> None:
         Col(ON_TIME, lambda x: x[1][2], 8, "bold"),
         Col(TITLE_CODE, lambda x: x[1][0], 10, "code", printed=False),
     ))
-    width, n = b.prepare(ws, spec)
-    row = b.lines(ws, 0, [("title", f"DANH SÁCH ĐĂNG KÝ DANH HIỆU TẬP THỂ NĂM {plan.info.year} — {scope_title(res)}"),
+    _listed(b, ws, spec, [("title", f"DANH SÁCH ĐĂNG KÝ DANH HIỆU TẬP THỂ NĂM {plan.info.year} — {scope_title(res)}"),
                           ("note", f"Mỗi dòng một danh hiệu một đơn vị đăng ký; đúng hạn: đăng ký không sau "
-                                   f"{day(res.deadline)}.")], width, n) + 1
-    placed = b.table(ws, spec, row, _rows(res, "collective"), stream=True)
+                                   f"{day(res.deadline)}.")], _rows(res, "collective"), "Đăng ký danh hiệu tập thể")
+
+
+def _listed(b: Book, ws, spec: TableSpec, notes, rows, title: str) -> None:
+    """A streamed list under its title lines, the first three columns frozen, printed by A4 pages."""
+    width, n = b.prepare(ws, spec)
+    row = b.lines(ws, 0, notes, width, n) + 1
+    placed = b.table(ws, spec, row, rows, stream=True)
     ws.freeze_panes(placed.first, 3)
-    b.page(ws, title="Đăng ký danh hiệu tập thể", header_row=placed.header_row, n_printed=n, last_row=placed.last)
+    b.page(ws, title=title, header_row=placed.header_row, n_printed=n, last_row=placed.last)
 
 
 def _members(b: Book, res) -> None:
@@ -224,14 +218,11 @@ def _members(b: Book, res) -> None:
         Col(ON_TIME, lambda x: x[1][5], 8, "bold"),
         Col(TITLE_CODE, lambda x: x[1][3], 10, "code", printed=False),
     ))
-    width, n = b.prepare(ws, spec)
-    row = b.lines(ws, 0, [("title", f"DANH SÁCH CÁ NHÂN ĐĂNG KÝ DANH HIỆU THI ĐUA NĂM {plan.info.year} — "
+    _listed(b, ws, spec, [("title", f"DANH SÁCH CÁ NHÂN ĐĂNG KÝ DANH HIỆU THI ĐUA NĂM {plan.info.year} — "
                                     f"{scope_title(res)}"),
                           ("note", "Theo thứ tự danh sách của từng đơn vị (thứ tự ưu tiên khi danh hiệu có tỷ lệ tối "
-                                   f"đa); đúng hạn: đăng ký không sau {day(res.deadline)}.")], width, n) + 1
-    placed = b.table(ws, spec, row, _rows(res, "members"), stream=True)
-    ws.freeze_panes(placed.first, 3)
-    b.page(ws, title="Cá nhân đăng ký", header_row=placed.header_row, n_printed=n, last_row=placed.last)
+                                   f"đa); đúng hạn: đăng ký không sau {day(res.deadline)}.")],
+            _rows(res, "members"), "Cá nhân đăng ký")
 
 
 def _pledges(b: Book, res) -> None:
