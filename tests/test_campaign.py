@@ -46,6 +46,11 @@ def test_a_campaign_form_holds_the_campaign_only(plan, campaign):
     assert codes(C.INDICATOR_TABLE) == {"atvsld_so_cuoc", "atvsld_tu_kiem_tra", "atvsld_luot_nguoi"}
     assert codes(C.SCORE_TABLE) == {"CD1.1", "CD1.2", "CD1.3"}
     assert "GK_CD" in codes(C.REGISTRATION_TABLE)
+    # counted within the campaign's own dates: its period on the form, no field running from 1 January
+    period = plan.period(PEAK)
+    shown = {code: table_cell(wb, C.UNIT_TABLE, code, C.VALUE).value.date() for code in ("tu_ngay", "den_ngay")}
+    assert shown == {"tu_ngay": period.start, "den_ngay": period.end}
+    assert not any(f.cumulative for f in plan.for_period(PEAK).fields)
 
 
 def _typed(path):
