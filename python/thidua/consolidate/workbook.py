@@ -565,7 +565,13 @@ def _coverage(b: Book, c) -> None:
     ws = b.sheet("Các đợt trong năm")
     spec = coverage_spec(c)
     width, n = b.prepare(ws, spec)
-    rules = "; ".join(f"{f.label}: {RULE_LABELS[f.year_rule]}" for f in c.plan.fields if not f.is_derived)
+    by_rule: dict[str, list[str]] = {}
+    for f in c.plan.fields:
+        if not f.is_derived:
+            by_rule.setdefault(f.year_rule, []).append(f.label)
+    rules = "; ".join(f"{RULE_LABELS[r]}: " + (", ".join(labels) if r != "latest" or len(by_rule) == 1 else
+                                                f"{len(labels)} trường còn lại")
+                      for r, labels in sorted(by_rule.items(), key=lambda kv: kv[0] == "latest"))
     incomplete = sum(1 for u in c.expected if u.code in c.coverage and c.coverage[u.code].missing)
     row = b.lines(ws, 0, [("title", f"CÁC ĐỢT TRONG NĂM — {c.period.name.upper()}"),
                           ("note", "Kết quả cả năm là kết quả chính thức: số liệu từng trường của các đợt được gộp "
