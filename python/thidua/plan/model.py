@@ -234,6 +234,31 @@ class EarlierResult:
 
 
 @dataclass(frozen=True)
+class DocumentDetails:
+    """How one kind of official document is headed and signed (plan table Văn bản; thidua.documents)."""
+    kind: str                   # bao_cao | to_trinh | quyet_dinh | bien_ban | thong_bao (schema.DOCUMENT_KINDS)
+    issuer: str
+    symbol: str                 # ký hiệu: "BC-CĐNYT"
+    place: str
+    signer_title: str
+    upper: str | None = None
+    number: str | None = None   # blank: "…" for the clerk
+    addressee: str | None = None
+    basis: str | None = None    # "Căn cứ" documents, separated by ";"
+    authority: str | None = None
+    signer: str | None = None
+    recipients: str | None = None   # separated by ";"
+
+    @property
+    def recipient_list(self) -> list[str]:
+        return [x.strip() for x in (self.recipients or "").split(";") if x.strip()]
+
+    @property
+    def basis_list(self) -> list[str]:
+        return [x.strip() for x in (self.basis or "").split(";") if x.strip()]
+
+
+@dataclass(frozen=True)
 class Plan:
     info: PlanInfo
     clusters: tuple[Cluster, ...]
@@ -252,6 +277,7 @@ class Plan:
     # (campaign period code, item) pairs: kept out of the year's tuples above; plan.for_period(code)
     # is the plan of one campaign.
     campaigns: tuple = ()
+    documents: tuple[DocumentDetails, ...] = ()   # the official documents' details (tblDocuments)
     source: str | None = field(default=None, compare=False)
 
     # --- look-ups -------------------------------------------------------------------------
@@ -279,6 +305,10 @@ class Plan:
     def group_by_code(self) -> dict[str, CriteriaGroup]:
         return {g.code: g for g in self.groups}
 
+    def document(self, kind: str) -> DocumentDetails | None:
+        """The plan's row of Văn bản for one kind of document (None: the plan has none)."""
+        return next((d for d in self.documents if d.kind == kind), None)
+
     def unit(self, code: str) -> Unit:
         return self.unit_by_code[code]
 
@@ -301,7 +331,8 @@ class Plan:
             kind = lambda cls: tuple(x for x in mine if isinstance(x, cls))  # noqa: E731
             cache[code] = replace(self, fields=kind(Field), targets=kind(Target), groups=kind(CriteriaGroup),
                                   criteria=kind(Criterion), ratings=(), checks=kind(Check), titles=kind(Title),
-                                  conditions=kind(TitleCondition), earlier=(), campaigns=())
+                                  conditions=kind(TitleCondition), earlier=(), campaigns=(),
+                                  documents=self.documents)
         return cache[code]
 
     @cached_property
@@ -387,7 +418,8 @@ class Plan:
     def fingerprint(self) -> str:
         """A digest of the plan's content (not its formatting): forms record it. Earlier years'
         results are not the year's rules: adding them after forms were issued changes nothing; nor
-        are a peak campaign's own rules (its forms carry its own plan, plan.for_period)."""
-        payload = {k: v for k, v in asdict(self).items() if k not in ("source", "earlier", "campaigns")}
+        are a peak campaign's own rules (its forms carry its own plan, plan.for_period), nor the
+        official documents' headers and signers."""
+        payload = {k: v for k, v in asdict(self).items() if k not in ("source", "earlier", "campaigns", "documents")}
         text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

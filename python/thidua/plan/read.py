@@ -19,7 +19,7 @@ from . import schema
 from .expr import FormulaError, parse_formula
 from .model import (YEAR_CODE, Check, Cluster, Criterion, CriteriaGroup, Field, Period, Plan, PlanInfo, Rating,
                     Target, Title, TitleCondition, Unit)
-from .model import EarlierResult
+from .model import DocumentDetails, EarlierResult
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 FIELD_CODE_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -209,6 +209,8 @@ def plan_from_rows(tables: dict[str, Rows], problems: list[DefinitionProblem], s
     titles = [(row, sh, Title(**v)) for row, sh, v in table(S.TITLES)]
     conditions = [(row, sh, TitleCondition(**v)) for row, sh, v in table(S.CONDITIONS)]
     earlier = [(row, sh, EarlierResult(**v)) for row, sh, v in table(S.EARLIER_RESULTS)]
+    documents = [(row, sh, DocumentDetails(**v)) for row, sh, v in table(S.DOCUMENTS)
+                 if all(v[c.key] is not None for c in S.DOCUMENTS.columns if c.required)]
 
     _check_links(r, clusters, units, periods, fields, targets, groups, criteria, ratings, excerpt)
     _check_rules(r, checks, {f.code: f for _, _, f in fields})
@@ -222,7 +224,7 @@ def plan_from_rows(tables: dict[str, Rows], problems: list[DefinitionProblem], s
     strip = lambda items: tuple(x for _, _, x in items)  # noqa: E731
     return Plan(info, strip(clusters), strip(units), strip(periods), strip(fields), strip(targets),
                 strip(groups), strip(criteria), strip(ratings), strip(checks), strip(titles),
-                strip(conditions), strip(earlier), campaigns=campaigns, source=source)
+                strip(conditions), strip(earlier), campaigns=campaigns, documents=strip(documents), source=source)
 
 
 def _split_campaigns(r, periods, fields, targets, groups, criteria, checks, titles, conditions, excerpt=False):

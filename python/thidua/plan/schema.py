@@ -293,7 +293,37 @@ EARLIER_RESULTS = TableSpec(
     keyed=False, optional=True,
 )
 
+# The official documents' details (thidua.documents): one row per kind of document, the header
+# block, number, place, signer and recipients of Nghị định 30/2020/NĐ-CP, Phụ lục I.
+DOCUMENT_KINDS = {"Báo cáo": "bao_cao", "Tờ trình": "to_trinh", "Quyết định": "quyet_dinh",
+                  "Biên bản": "bien_ban", "Thông báo": "thong_bao"}
+DOCUMENTS = TableSpec(
+    "tblDocuments", "Văn bản", "THÔNG TIN TRÌNH BÀY VĂN BẢN (BÁO CÁO, TỜ TRÌNH, QUYẾT ĐỊNH, BIÊN BẢN, THÔNG BÁO)",
+    "documents.csv",
+    (
+        Column("Loại văn bản", "kind", "choice", choices=DOCUMENT_KINDS, width=12),
+        Column("Cơ quan cấp trên", "upper", required=False, width=34,
+               help="Tên cơ quan, tổ chức chủ quản trực tiếp, ví dụ LIÊN ĐOÀN LAO ĐỘNG TỈNH THANH HÓA."),
+        Column("Cơ quan ban hành", "issuer", width=30, help="Tên cơ quan ban hành văn bản, ví dụ CÔNG ĐOÀN NGÀNH Y TẾ."),
+        Column("Ký hiệu", "symbol", width=14, help="Ký hiệu sau số văn bản, ví dụ BC-CĐNYT (Số: 05/BC-CĐNYT)."),
+        Column("Số", "number", required=False, width=8,
+               help="Số văn bản; để trống thì văn bản ghi '…' để văn thư điền khi cấp số."),
+        Column("Địa danh", "place", width=14, help="Địa danh ghi trước ngày tháng, ví dụ Thanh Hóa."),
+        Column("Kính gửi", "addressee", required=False, width=34,
+               help="Nơi nhận chính của tờ trình, báo cáo (dòng Kính gửi)."),
+        Column("Căn cứ", "basis", required=False, width=48,
+               help="Các văn bản làm căn cứ (tờ trình, quyết định), cách nhau bằng dấu chấm phẩy."),
+        Column("Thẩm quyền ký", "authority", required=False, width=20,
+               help="Ví dụ TM. BAN THƯỜNG VỤ; để trống nếu người đứng đầu ký trực tiếp."),
+        Column("Chức vụ người ký", "signer_title", width=16, help="Ví dụ CHỦ TỊCH, PHÓ CHỦ TỊCH."),
+        Column("Người ký", "signer", required=False, width=24, help="Họ và tên người ký."),
+        Column("Nơi nhận", "recipients", required=False, width=48,
+               help="Các nơi nhận, cách nhau bằng dấu chấm phẩy, ví dụ Như trên; Lưu: VT."),
+    ),
+    optional=True,
+)
+
 PLAN_TABLES: tuple[TableSpec, ...] = (
     PLAN_INFO, CLUSTERS, UNITS, PERIODS, FIELDS, TARGETS, GROUPS, CRITERIA, RATINGS, CHECKS, TITLES,
-    CONDITIONS, EARLIER_RESULTS,
+    CONDITIONS, EARLIER_RESULTS, DOCUMENTS,
 )

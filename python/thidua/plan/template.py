@@ -55,6 +55,9 @@ SHEET_HELP = {
     schema.EARLIER_RESULTS.name: "kết quả các năm trước của chỉ tiêu giai đoạn nhiều năm (ví dụ số đoàn viên mới "
                                  "mỗi năm từ 2021), cho toàn ngành hoặc từng cụm, kèm văn bản nguồn; dùng cho những "
                                  "năm chưa có bảng tổng hợp của chương trình để tính tiến độ cả giai đoạn.",
+    schema.DOCUMENTS.name: "cách trình bày các văn bản chương trình viết ra (báo cáo, tờ trình, quyết định, biên bản, "
+                           "thông báo): cơ quan cấp trên, cơ quan ban hành, ký hiệu, số, địa danh, người ký và nơi "
+                           "nhận của từng loại văn bản.",
 }
 RULES = [
     "Cách sửa",
