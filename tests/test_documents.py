@@ -214,3 +214,55 @@ def test_libreoffice_pdf_and_first_page_layout(documents, soffice, tmp_path):
     sig = _span(ws, nd.signer_title)
     assert sig[0] > width / 2
     assert _span(ws, "Nơi nhận:")[2] < width / 2
+
+
+def test_cli_consolidate_writes_the_documents(plan, plan_path, inbox, tmp_path, capsys):
+    from support.consolidation import PERIOD
+    from thidua.cli import main
+    out = tmp_path / "vb"
+    main(["consolidate", str(inbox.folder), "--plan", str(plan_path), "--period", PERIOD,
+          "-o", str(tmp_path / "tong_hop.xlsx"), "--documents", str(out)])
+    said = capsys.readouterr().out
+    assert f"văn bản (.docx) vào {out.resolve()}" in said
+    report = Document(str(out / f"bao_cao_{PERIOD}.docx"))
+    assert "Sơ kết phong trào thi đua" in text_of(report)
+    assert (out / "thong_bao").is_dir() and any((out / "thong_bao").glob("*.docx"))
+
+
+def test_an_industry_template_beside_the_plan_is_used(consolidated, tmp_path):
+    """The plan's own template (<plan stem>_mau_van_ban.docx) gives the styles; the page stays A4."""
+    import dataclasses
+    from thidua.documents.format import build_template, template_for
+    from thidua.documents.write import write_report
+    c, _ = consolidated
+    plan_file = tmp_path / "ke_hoach.xlsx"
+    own = build_template(tmp_path / "ke_hoach_mau_van_ban.docx")
+    doc = Document(str(own))
+    doc.core_properties.title = "Mẫu riêng của ngành"
+    doc.save(str(own))
+    assert template_for(plan_file) == own
+    c2 = dataclasses.replace(c, plan=dataclasses.replace(c.plan, source=str(plan_file)))
+    path = write_report(c2, tmp_path / "bc.docx", chart=False)
+    d = Document(str(path))
+    assert d.core_properties.title == "Mẫu riêng của ngành"
+    assert round(d.sections[0].page_width.mm) == 210
+
+
+def test_a_plan_without_the_documents_table_still_reads_and_a_bad_row_names_its_sheet(tmp_path):
+    from openpyxl import load_workbook
+    from thidua.errors import PlanDefinitionError
+    from thidua.plan.read import read_plan
+    from thidua.plan.template import write_plan
+    path = write_plan(tmp_path / "kh.xlsx")
+    wb = load_workbook(path)
+    ws = [w for w in wb.worksheets if "tblDocuments" in w.tables][0]
+    first = int(ws.tables["tblDocuments"].ref.split(":")[0][1:]) + 1      # the first data row
+    ws[f"A{first}"] = "Công văn"
+    wb.save(path)
+    with pytest.raises(PlanDefinitionError) as e:
+        read_plan(path)
+    assert any(p.sheet == ws.title and p.row == first and p.column == "Loại văn bản" for p in e.value.problems)
+    del ws.tables["tblDocuments"]
+    wb.remove(ws)
+    wb.save(path)
+    assert read_plan(path).documents == ()

@@ -177,6 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
     cons.add_argument("--compare-plan", action="append", metavar=PLAN_FILE,
                       help="kế hoạch của năm trước (lặp lại được): bảng tổng hợp năm đó được tính lại từ số liệu gốc "
                            "thay vì đọc từ các bảng đã in")
+    cons.add_argument("--documents", metavar=FOLDER,
+                      help="ghi các văn bản (.docx) vào thư mục này: báo cáo sơ kết/tổng kết, tờ trình và quyết định "
+                           "khen thưởng kèm danh sách, biên bản họp cụm, thông báo kết quả cho từng đơn vị (thông tin "
+                           "trình bày lấy từ trang Văn bản của kế hoạch)")
 
     reg = sub.add_parser("register", help="đăng ký thi đua đầu năm: phát bản đăng ký, tổng hợp bản đăng ký nộp về")
     reg.set_defaults(show_help=reg.print_help)
@@ -513,6 +517,11 @@ def _consolidate(args) -> int:
         notices, csv_path = write_send_back(result, Path(args.send_back))
         if not args.json:
             print(f"Đã ghi {len(notices)} thông báo kết quả kiểm tra và danh sách nhắc {csv_path}")
+    if args.documents:
+        from .documents import write_documents
+        written = write_documents(result, Path(args.documents))
+        if not args.json:
+            print(f"Đã ghi {len(written)} văn bản (.docx) vào {Path(args.documents).resolve()}")
     comparison = getattr(result, "comparison", None)          # --compare: files that could not be used count
     status = EXIT_FINDINGS if any(e.status in (REJECTED, UNREADABLE, BLANK) for e in result.entries) or \
         (comparison is not None and comparison.unusable) else EXIT_OK

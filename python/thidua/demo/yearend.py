@@ -121,6 +121,12 @@ def play_year_end(plan, plan_path: Path, out: Path, rng: random.Random, earlier:
     for line in ([*compare_lines(final), *programme_lines(final)] if last_year is not None else []):
         print(f"    {line}")
     print(f"    Bảng tổng hợp ngành cuối năm: {industry_path}")
+    from ..documents import write_documents
+    docs = write_documents(final, out / f"van_ban_{period.code}")
+    count = lambda prefix: sum(p.name.startswith(prefix) for p in docs)  # noqa: E731
+    print(f"    Văn bản cuối năm trong {docs[0].parent}: báo cáo tổng kết {count('bao_cao_')}, tờ trình khen thưởng "
+          f"{count('to_trinh_')}, quyết định công nhận {count('quyet_dinh_')}, biên bản họp cụm {count('bien_ban_')}, "
+          f"thông báo kết quả {count('thong_bao_')} (.docx)")
     return {"period": period, "books": books, "before": before, "final": final, "a": a, "b": b,
             "top": top.unit, "back": back.unit, "criterion": crit.code, "voted": voted, "notices": notices,
             "reminders": csv_path, "industry": industry_path}
