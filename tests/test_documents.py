@@ -266,3 +266,26 @@ def test_a_plan_without_the_documents_table_still_reads_and_a_bad_row_names_its_
     wb.remove(ws)
     wb.save(path)
     assert read_plan(path).documents == ()
+
+
+def test_year_report_is_a_tong_ket_and_a_recorded_meeting_is_no_draft(consolidated, tmp_path):
+    import dataclasses
+    from datetime import date
+    from thidua.consolidate.review import Meeting
+    from thidua.documents.write import write_meeting, write_report
+    c, _ = consolidated
+    year = dataclasses.replace(c, period=c.plan.year_period)
+    text = text_of(Document(str(write_report(year, tmp_path / "bc.docx", chart=False))))
+    assert f"Tổng kết phong trào thi đua năm {c.plan.info.year}" in text and "tạm tính" not in text
+    code = c.clusters[0]
+    voted = c.ranked[code][0].unit
+
+    class Record:
+        def meeting(self, cluster):
+            return Meeting(cluster, held_on=date(2027, 1, 5), present="Đại diện các CĐCS", n_present=12, voted=voted,
+                           votes=11, signer="Trần Thị Trưởng Cụm")
+    held = dataclasses.replace(year, review=Record())
+    text = text_of(Document(str(write_meeting(held, code, tmp_path / "bb.docx"))))
+    assert "DỰ THẢO" not in text and "Hôm nay, ngày 05 tháng 01 năm 2027" in text
+    assert f"Hội nghị biểu quyết {c.plan.unit(voted).name} là đơn vị dẫn đầu cụm với 11 phiếu tán thành." in text
+    assert "Trần Thị Trưởng Cụm" in text and f"Họp cụm thi đua {code} — năm {c.plan.info.year}" in text

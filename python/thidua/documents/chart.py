@@ -8,7 +8,10 @@ def ratings_chart(c, path: Path) -> Path:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    plt.rcParams["font.family"] = ["Times New Roman", "Liberation Serif", "DejaVu Serif", "serif"]
+    from matplotlib import font_manager
+    have = {f.name for f in font_manager.fontManager.ttflist}
+    plt.rcParams["font.family"] = next((f for f in ("Times New Roman", "Liberation Serif", "DejaVu Serif") if f in have),
+                                       "serif")
     codes = [r.code for r in c.plan.ratings_best_first()]
     names = {r.code: r.name for r in c.plan.ratings}
     labels = [d.label for d in c.by_cluster]

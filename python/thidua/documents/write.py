@@ -60,6 +60,12 @@ def _issuer(c) -> str:
     return re.sub(r"\s*\([^()]*\)\s*$", "", c.plan.info.issuer).strip() or c.plan.info.issuer
 
 
+def _period_words(c) -> str:
+    """"đợt 1 (6 tháng đầu năm) năm 2026", or for the year "năm 2026"."""
+    year = c.plan.info.year
+    return f"năm {year}" if c.period.is_year else f"{c.period.name.lower()} năm {year}"
+
+
 def _when(c) -> date:
     return c.created_at.date()
 
@@ -338,7 +344,7 @@ def write_meeting(c, cluster: str, path: Path, *, template=None) -> Path:
     held = m.held_on is not None or m.signed
     name = p.cluster_by_code[cluster].name if cluster in p.cluster_by_code else cluster
     d = details(p, "bien_ban")
-    summary = f"Họp cụm thi đua {cluster} — {c.period.name.lower()} năm {p.info.year}"
+    summary = f"Họp cụm thi đua {cluster} — {_period_words(c)}"
     doc = F.new_document(template or F.template_for(p.source))
     F.header_block(doc, d, F.number_text(d), F.place_date(d, m.held_on or _when(c)),
                    issuer_left=f"{d.issuer} {cluster}" if d.issuer.upper() == "CỤM THI ĐUA" else None)
@@ -380,7 +386,7 @@ def write_notice(c, unit: str, path: Path, *, template=None) -> Path:
     p = c.plan
     r = c.results[unit]
     name = _unit_name(p, unit)
-    doc, d = _start(c, "thong_bao", f"Kết quả thi đua {c.period.name.lower()} năm {p.info.year} của {name}",
+    doc, d = _start(c, "thong_bao", f"Kết quả thi đua {_period_words(c)} của {name}",
                     template=template)
     F.para(doc, f"Kính gửi: Ban Chấp hành {name}", align="center", indent=False)
     F.para(doc, f"Căn cứ kết quả tổng hợp phong trào thi đua {c.period.name.lower()}, "
