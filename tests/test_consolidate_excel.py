@@ -46,6 +46,8 @@ def test_cluster_button_writes_one_workbook_per_cluster(plan, desk):
     assert all(p.parent == desk / f"tong_hop_cum_{PERIOD}" for p in outs)
     said = alerts(book)[-1]
     assert said.startswith("Đã tổng hợp 2 cụm, Đợt 1") and "• Cụm C01:" in said and "dẫn đầu" in said
+    docs = desk / f"tong_hop_cum_{PERIOD}" / f"van_ban_C01_{PERIOD}"          # the cluster's minutes and notices
+    assert (docs / f"bien_ban_hop_cum_C01_{PERIOD}.docx").is_file() and any((docs / "thong_bao").glob("*.docx"))
     core = consolidate([desk / f"nop_ve_{PERIOD}"], plan, PERIOD, ["C01"], workers=1)
     rolled = consolidate([outs[0]], plan, PERIOD, ["C01"], workers=1)
     assert rolled.figures() == core.figures()                        # same core, lossless
@@ -75,6 +77,8 @@ def test_industry_button_consolidates_the_folder_next_to_the_plan(plan, desk):
     assert out == desk / f"tong_hop_nganh_{PERIOD}.xlsx" and out.exists()
     said = alerts(book)[-1]
     assert "TOÀN NGÀNH" in said and "tỷ lệ báo cáo" in said and str(out) in said
+    docs = desk / f"van_ban_{PERIOD}"                                          # the documents beside it
+    assert (docs / f"bao_cao_{PERIOD}.docx").is_file() and str(docs) in said
     core = consolidate([desk / f"nop_ve_{PERIOD}"], plan, PERIOD, workers=1)
     from support.consolidation import table_rows
     rows = {r["Tệp"]: r for r in table_rows(out, "tblInventory")}

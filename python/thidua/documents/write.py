@@ -417,6 +417,14 @@ def write_documents(c, out_dir: str | Path, *, template=None) -> list[Path]:
     if c.proposals:
         written.append(write_proposal(c, out / f"to_trinh_khen_thuong_{code}.docx", template=template))
         written.append(write_decision(c, out / f"quyet_dinh_cong_nhan_{code}.docx", template=template))
+    return written + write_cluster_documents(c, out, template=template)
+
+
+def write_cluster_documents(c, out_dir: str | Path, *, template=None) -> list[Path]:
+    """What a cluster sends: its meeting's minutes and each unit's notice (the Tổng hợp cụm button)."""
+    out = Path(out_dir)
+    code = c.period.code
+    written = []
     for cluster in c.clusters:
         written.append(write_meeting(c, cluster, out / f"bien_ban_hop_cum_{_slug(cluster)}_{code}.docx",
                                      template=template))

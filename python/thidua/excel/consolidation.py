@@ -48,6 +48,7 @@ def _run(book, per_cluster: bool, today: date):
     from ..consolidate.core import consolidate, read_inputs
     from ..consolidate.report import short_text
     from ..consolidate.workbook import write_consolidation
+    from ..documents import write_cluster_documents, write_documents
     from . import choose_folder
 
     plan_path = plan_of(book)
@@ -89,18 +90,24 @@ def _run(book, per_cluster: bool, today: date):
             result = consolidate([folder], plan, period.code, [code], read=read, out=path, registrations=registrations)
             out = write_consolidation(result, path)
             outs.append(out)
+            write_cluster_documents(result, target / f"van_ban_{code}_{period.code}")
             lead = result.leaders[code]
             lines.append(f"• Cụm {code}: {result.n_received}/{result.n_expected} CĐCS đã nộp, "
                          f"{result.n_on_time} đúng hạn; dẫn đầu: "
                          + (", ".join(r.unit for r in lead.units) or "chưa đề xuất"))
         _alert(book, f"Đã tổng hợp {len(outs)} cụm, {period.name}, từ thư mục {folder}:\n" + "\n".join(lines)
-               + f"\n\nKết quả ghi vào thư mục {target}. Mỗi tệp có danh sách tệp đã nhận và lý do của từng tệp.")
+               + f"\n\nKết quả ghi vào thư mục {target}. Mỗi tệp có danh sách tệp đã nhận và lý do của từng tệp; "
+                 f"biên bản họp cụm và thông báo kết quả từng đơn vị (.docx) trong các thư mục van_ban_<cụm>_"
+                 f"{period.code} bên cạnh.")
         return outs
     out = here / f"tong_hop_nganh_{period.code}.xlsx"
     result = consolidate([folder], plan, period.code, out=out, workers=1, register=register,
                          registrations=registrations)
     write_consolidation(result, out)
-    _alert(book, short_text(result, out))
+    docs = here / f"van_ban_{period.code}"
+    written = write_documents(result, docs)
+    _alert(book, short_text(result, out) + f"\nVăn bản (.docx: báo cáo, tờ trình, quyết định, biên bản họp cụm, "
+                                           f"thông báo kết quả): {len(written)} tệp trong {docs}")
     return [out]
 
 
