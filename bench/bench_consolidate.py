@@ -53,6 +53,16 @@ def _digests(plan, code: str) -> tuple[str, str]:
     return layout_for(plan, unit.kind).digest(unit, plan), digest(plan_json(plan, code))
 
 
+def _rules_stamp() -> str:
+    """The sample plan's rules as shipped (its CSV files): cached forms made under other rules are made again."""
+    import hashlib
+    folder = Path(__file__).resolve().parents[1] / "workbook_templates" / "sample_plan"
+    h = hashlib.sha256()
+    for p in sorted(folder.glob("*.csv")):
+        h.update(p.name.encode() + p.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def make_forms(out: Path, n: int) -> tuple[Path, list[Path]]:
     """(plan path, N form paths); reused when already made for this N."""
     from thidua.demo.fill import fill_form
@@ -62,8 +72,8 @@ def make_forms(out: Path, n: int) -> tuple[Path, list[Path]]:
     forms = out / f"forms_{n}"
     plan_path = out / f"plan_{n}.xlsx"
     stamp = out / f"forms_{n}.done"
-    if stamp.exists() and plan_path.exists():
-        return plan_path, sorted(forms.iterdir())
+    if stamp.exists() and plan_path.exists() and stamp.read_text(encoding="utf-8").strip() == _rules_stamp():
+        return plan_path, sorted(forms.iterdir())     # made by the same sample rules: reuse
     for old in (forms, out / "templates", out / "issued"):
         if old.exists():
             shutil.rmtree(old)
@@ -98,7 +108,7 @@ def make_forms(out: Path, n: int) -> tuple[Path, list[Path]]:
                 z.writestr(info, data)
         os.utime(path, (mtime, mtime))
         paths.append(path)
-    stamp.write_text(str(n))
+    stamp.write_text(_rules_stamp(), encoding="utf-8")
     return plan_path, paths
 
 
