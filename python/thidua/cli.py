@@ -493,25 +493,19 @@ def _consolidate(args) -> int:
     register = R.load_all(args.register or R.find(args.plan), plan)
     registrations = _registrations(args, plan)
     earlier = _earlier_years(args, plan)
-    with _progress(args, "Đang đọc tệp") as progress:
-        if earlier or args.compare:   # earlier years' workbooks (programme, compare) go with the result it writes
-            from .consolidate.core import consolidate
+    def extend(result):               # earlier years' workbooks (programme, compare) go with the result it writes
+        if earlier:
             from .consolidate.programme import attach
-            from .consolidate.workbook import write_consolidation
-            result = consolidate(args.inputs, plan, args.period, args.cluster, out=args.out, workers=args.workers,
-                                 check=args.check or bool(args.send_back), progress=progress, register=register,
-                                 registrations=registrations)
-            if earlier:
-                attach(result, earlier)
-            if args.compare:
-                from .consolidate import compare
-                compare.attach(result, args.compare, plans=[read_plan(p) for p in args.compare_plan or ()],
-                               workers=args.workers)
-            write_consolidation(result, args.out)
-        else:
-            result = run(args.inputs, plan, args.period, args.out, args.cluster, workers=args.workers,
-                         check=args.check or bool(args.send_back), progress=progress, register=register,
-                         registrations=registrations)
+            attach(result, earlier)
+        if args.compare:
+            from .consolidate import compare
+            compare.attach(result, args.compare, plans=[read_plan(p) for p in args.compare_plan or ()],
+                           workers=args.workers)
+
+    with _progress(args, "Đang đọc tệp") as progress:
+        result = run(args.inputs, plan, args.period, args.out, args.cluster, workers=args.workers,
+                     check=args.check or bool(args.send_back), progress=progress, register=register,
+                     registrations=registrations, extend=extend)
     if args.send_back:
         from .consolidate.sendback import write_send_back
         notices, csv_path = write_send_back(result, Path(args.send_back))

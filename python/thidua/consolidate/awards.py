@@ -54,7 +54,7 @@ def proposals(plan: Plan, entries) -> list[Proposal]:
         cluster = _cluster(plan, e.unit)
         start = getattr(e, "start", None)
         judged = judge_unit(plan, e.unit, list(e.members), list(e.collective), e.rating, start=start,
-                            total=getattr(e, "total", None))
+                            total=e.total)
         for m, v in judged.members:
             t = plan.title_by_code.get(v.title)
             out.append(Proposal(cluster, e.unit, name, m.row, m.name, m.department, v.title,

@@ -244,7 +244,7 @@ def authenticate(form, scope: Scope, entry: FileEntry) -> tuple[str, str] | None
     if reg is None or not reg.covers(unit.cluster):
         entry.authentic = "unverified"
         return None
-    why = reg.form_problem(form.unit_code, unit.cluster, form.period_code, getattr(form, "token", ""))
+    why = reg.form_problem(form.unit_code, unit.cluster, form.period_code, form.token)
     if why is None:
         entry.authentic = "verified"
         return None
@@ -277,7 +277,7 @@ def record_from_form(form, plan: Plan, entry: FileEntry, wb: Workbook) -> UnitRe
     regs = wb.table(C.REGISTRATION_TABLE)
     reg_rows = regs.records() if regs else []
     collective = tuple(str(reg_rows[i][C.CODE]).strip() for i in registered(reg_rows))
-    token = getattr(form, "token", "")
+    token = form.token
     return UnitRecord(form.unit_code, form.period_code, entry.name, entry.sha256 or "", entry.size or 0,
                       entry.mtime or "", form.template_version, form.plan_id, form.plan_version,
                       form.plan_fingerprint, info, values, self_scores, flags,
@@ -326,7 +326,7 @@ def _numbers(raws: dict) -> dict:
 
 # --- a consolidation workbook as input ----------------------------------------------------------
 def _consolidation(wb: Workbook, entry: FileEntry, scope: Scope, record_only: bool = False) -> Outcome:
-    from .review import CLUSTER, INDUSTRY, read_level
+    from .review import CLUSTER, INDUSTRY, read_levels
     from .seal import DIGEST, check_seal
     plan = scope.plan
     entry.kind = "consolidation"
@@ -390,7 +390,6 @@ def _consolidation(wb: Workbook, entry: FileEntry, scope: Scope, record_only: bo
             return (f"bảng tổng hợp của cụm {', '.join(clusters)} không được nói thay đơn vị {unit_code} của cụm "
                     f"{u.cluster}; không dùng dòng này")
         return None
-    speaks_for.clusters = clusters
     via_here = entry.name
     n_in = n_out = 0
     for row in ([] if record_only else table.rows):
@@ -426,9 +425,9 @@ def _consolidation(wb: Workbook, entry: FileEntry, scope: Scope, record_only: bo
     inv = wb.table(K.INVENTORY_TABLE)
     if inv is not None:
         outcome.carried.extend(_carried_inventory(inv, via_here))
-    outcome.record = {"level": level, "clusters": clusters,
-                      "sealed": read_level(wb, level, plan, trust_edits=False, units_allowed=speaks_for, source=entry.name),
-                      "entered": read_level(wb, level, plan, trust_edits=True, units_allowed=speaks_for, source=entry.name)}
+    sealed_record, entered_record = read_levels(wb, level, plan, units_allowed=speaks_for,
+                                                clusters=clusters if level == CLUSTER else (), source=entry.name)
+    outcome.record = {"level": level, "clusters": clusters, "sealed": sealed_record, "entered": entered_record}
     entry.status = INCLUDED
     scope_text = meta.get("clusters", "") if level == CLUSTER else "toàn ngành"
     created = meta.get("created_at", "")

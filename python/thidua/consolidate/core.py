@@ -309,13 +309,16 @@ def _in_scope(c: INV.Candidate, entries: list[FileEntry], scope: Scope) -> bool:
 
 
 def run(inputs, plan: Plan, period_code: str, out: str | Path, clusters=None, *, workers: int | None = None,
-        check: bool = False, progress=None, register=None, registrations=None) -> Consolidation:
+        check: bool = False, progress=None, register=None, registrations=None, extend=None) -> Consolidation:
     """Consolidate and write the workbook (atomically); the result carries timings.
-    `progress(done, total)`: files read."""
+    `progress(done, total)`: files read. `extend(result)`: what else the workbook carries, added
+    before it is written (earlier years' progress, the comparison over time)."""
     from .workbook import write_consolidation
     with _collector_paused():
         result = consolidate(inputs, plan, period_code, clusters, out=out, workers=workers, check=check,
                              progress=progress, register=register, registrations=registrations)
+        if extend is not None:
+            extend(result)
         t = time.perf_counter()
         write_consolidation(result, out)
         result.seconds["write"] = time.perf_counter() - t

@@ -20,8 +20,8 @@ def gather(outcomes, scope, earlier=None) -> Review:
     review = Review()
     mine = own_level(scope)
     for o in [*outcomes, *([earlier] if earlier is not None else [])]:
-        rec = o.record if o is not None else None
-        if not rec or o.entry.status not in ("included",) and o is not earlier:
+        rec = o.record
+        if not rec or (o is not earlier and o.entry.status != "included"):
             continue
         if o.meta.get("period_code") != scope.period.code:    # a period's record is not the year's
             continue

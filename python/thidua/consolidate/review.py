@@ -166,15 +166,26 @@ def _state(raw, labels: dict[str, str]) -> str | None:
     return None
 
 
-def read_level(wb, level: str, plan, *, trust_edits: bool, units_allowed=None, source: str = "") -> LevelRecord:
-    """One level's columns of a workbook's record tables.
-
-    `trust_edits`: the workbook is this level's own earlier one (what is typed is the entry);
-    otherwise a row whose digest does not match what the tool sealed is left out and named.
-    `units_allowed(unit) -> reason | None`: a row for a unit the workbook may not speak for."""
-    rec = LevelRecord(level, sources=[source] if source else [])
+def read_levels(wb, level: str, plan, *, units_allowed=None, clusters: tuple = (),
+                source: str = "") -> tuple[LevelRecord, LevelRecord]:
+    """One level's columns of a workbook's record tables, read once, as two records: (sealed,
+    entered). `entered` is everything typed (the level's own earlier workbook: what is typed is
+    the entry); `sealed` leaves out, and names, each row whose digest no longer matches what the
+    tool sealed (a lower level's workbook). `units_allowed(unit) -> reason | None`: a row for a
+    unit the workbook may not speak for; `clusters`: the clusters whose meeting it may record."""
+    sealed = LevelRecord(level, sources=[source] if source else [])
+    entered = LevelRecord(level, sources=list(sealed.sources))
+    current = [entered, sealed]          # the records the row in hand goes to
     crit = {c.code: c for c in plan.criteria}
     cols = LEVEL_COLUMNS[level]
+
+    def say(message: str) -> None:
+        for r in current:
+            r.problems.append(message)
+
+    def put(attr: str, key, value) -> None:
+        for r in current:
+            getattr(r, attr)[key] = value
 
     def rows(name):
         t = wb.table(name)
@@ -187,17 +198,16 @@ def read_level(wb, level: str, plan, *, trust_edits: bool, units_allowed=None, s
             if not any(cell_text(v) for h, v in cells.items() if h != DIGEST):
                 continue
             where = lambda h, i=i: f"'{t.sheet}'!{t.address(i, at[fold(h)])}" if fold(h) in at else f"'{t.sheet}'"  # noqa: E731
-            if not trust_edits:
-                stored = cell_text(cells.get(DIGEST))
-                if stored != digest_of(name, level, {h: cells.get(fold(h)) for h in
-                                                     (*keys_of(name), *level_headers(name, level))}):
-                    if any(cell_text(cells.get(fold(h))) for h in level_headers(name, level)):
-                        rec.problems.append(
-                            f"{where(keys_of(name)[0])}: dòng của {cell_text(cells.get(fold(keys_of(name)[0])))} đã bị "
-                            f"sửa sau khi {LEVEL_LABELS[level].lower()} lập và niêm phong bảng tổng hợp (mã kiểm tra "
-                            "không khớp); phần chấm điểm, xét duyệt ở dòng này không dùng. Nếu đây là nội dung "
-                            f"{LEVEL_LABELS[level].lower()} nhập, hãy mở bảng và chạy lại Tổng hợp để niêm phong.")
-                    continue
+            stored = cell_text(cells.get(DIGEST))
+            ok = stored == digest_of(name, level, {h: cells.get(fold(h)) for h in
+                                                   (*keys_of(name), *level_headers(name, level))})
+            current[:] = [entered, sealed] if ok else [entered]
+            if not ok and any(cell_text(cells.get(fold(h))) for h in level_headers(name, level)):
+                sealed.problems.append(
+                    f"{where(keys_of(name)[0])}: dòng của {cell_text(cells.get(fold(keys_of(name)[0])))} đã bị "
+                    f"sửa sau khi {LEVEL_LABELS[level].lower()} lập và niêm phong bảng tổng hợp (mã kiểm tra "
+                    "không khớp); phần chấm điểm, xét duyệt ở dòng này không dùng. Nếu đây là nội dung "
+                    f"{LEVEL_LABELS[level].lower()} nhập, hãy mở bảng và chạy lại Tổng hợp để niêm phong.")
             yield cells, where
 
     def get(cells, h):
@@ -213,7 +223,7 @@ def read_level(wb, level: str, plan, *, trust_edits: bool, units_allowed=None, s
         p = parse_date(raw)
         if p.ok:
             return p.value
-        rec.problems.append(f"{where(h)}: '{cell_text(raw)}' không phải ngày (dạng ngày/tháng/năm); bỏ qua ô này.")
+        say(f"{where(h)}: '{cell_text(raw)}' không phải ngày (dạng ngày/tháng/năm); bỏ qua ô này.")
         return None
 
     def number(cells, h, where, whole=False):
@@ -223,13 +233,13 @@ def read_level(wb, level: str, plan, *, trust_edits: bool, units_allowed=None, s
         p = parse_value(raw, "integer" if whole else "number")
         if p.ok and p.value is not None and p.value >= 0:
             return p.value
-        rec.problems.append(f"{where(h)}: '{cell_text(raw)}' không phải số không âm; bỏ qua ô này.")
+        say(f"{where(h)}: '{cell_text(raw)}' không phải số không âm; bỏ qua ô này.")
         return None
 
     def allowed(unit, where, h) -> bool:
         why = units_allowed(unit) if units_allowed else None
         if why:
-            rec.problems.append(f"{where(h)}: {why}")
+            say(f"{where(h)}: {why}")
         return not why
 
     for cells, where in rows(K.SCORE_REVIEW_TABLE):
@@ -237,36 +247,36 @@ def read_level(wb, level: str, plan, *, trust_edits: bool, units_allowed=None, s
         if not unit or not code or not (text(cells, cols.score) or text(cells, cols.note)):
             continue
         if code not in crit:
-            rec.problems.append(f"{where(CRITERION)}: tiêu chí '{code}' không có trong kế hoạch; bỏ qua dòng này.")
+            say(f"{where(CRITERION)}: tiêu chí '{code}' không có trong kế hoạch; bỏ qua dòng này.")
             continue
         if not allowed(unit, where, UNIT):
             continue
         score = number(cells, cols.score, where)
         if score is not None and score > crit[code].points:
-            rec.problems.append(f"{where(cols.score)}: {format_number_vi(score, 2)} điểm vượt điểm chuẩn "
+            say(f"{where(cols.score)}: {format_number_vi(score, 2)} điểm vượt điểm chuẩn "
                                 f"{format_number_vi(crit[code].points, 2)} của tiêu chí {code}; tính "
                                 f"{format_number_vi(crit[code].points, 2)} điểm. Hãy sửa lại ô này.")
-        rec.marks[(unit, code)] = Mark(unit, code, score, text(cells, cols.note), where(cols.score))
+        put("marks", (unit, code), Mark(unit, code, score, text(cells, cols.note), where(cols.score)))
     for cells, where in rows(K.UNIT_REVIEW_TABLE):
         unit = text(cells, UNIT)
         if not unit or not allowed(unit, where, UNIT):
             continue
         state = _state(get(cells, cols.state), STATE_LABELS)
         if state is None:
-            rec.problems.append(f"{where(cols.state)}: '{text(cells, cols.state)}' không phải trạng thái (chọn: "
+            say(f"{where(cols.state)}: '{text(cells, cols.state)}' không phải trạng thái (chọn: "
                                 + " / ".join(STATE_LABELS.values()) + "); coi như chưa xem xét.")
             state = NOT_REVIEWED
         review = UnitReview(unit, state, text(cells, cols.reason), text(cells, cols.who), day(cells, cols.when, where),
                             day(cells, cols.deadline, where), text(cells, cols.choice))
         if review != UnitReview(unit):
-            rec.units[unit] = review
+            put("units", unit, review)
     for cells, where in rows(K.MEETING_TABLE):
         code = text(cells, CLUSTER_COL)
         if not code:
             continue
         if level == CLUSTER:
-            if units_allowed and code not in (getattr(units_allowed, "clusters", None) or (code,)):
-                rec.problems.append(f"{where(CLUSTER_COL)}: bảng tổng hợp này không được ghi biên bản họp của cụm {code}.")
+            if clusters and code not in clusters:
+                say(f"{where(CLUSTER_COL)}: bảng tổng hợp này không được ghi biên bản họp của cụm {code}.")
                 continue
             m = Meeting(code, day(cells, MEETING_DATE, where), text(cells, PRESENT),
                         number(cells, N_PRESENT, where, True), text(cells, VOTED), number(cells, VOTES, where, True),
@@ -274,19 +284,20 @@ def read_level(wb, level: str, plan, *, trust_edits: bool, units_allowed=None, s
         else:
             state = _state(get(cells, APPROVAL), APPROVAL_LABELS)
             if state is None:
-                rec.problems.append(f"{where(APPROVAL)}: '{text(cells, APPROVAL)}' không phải lựa chọn (chọn: "
+                say(f"{where(APPROVAL)}: '{text(cells, APPROVAL)}' không phải lựa chọn (chọn: "
                                     + " / ".join(APPROVAL_LABELS.values()) + "); coi như chưa xem xét.")
                 state = NOT_REVIEWED
             m = Meeting(code, approval=state, approval_reason=text(cells, APPROVAL_REASON),
                         approver=text(cells, APPROVER), approved_on=day(cells, APPROVED_ON, where))
         if m != Meeting(code):
-            rec.meetings[code] = m
-    for unit_code in {u for u, _ in rec.marks} | set(rec.units):
-        if unit_code not in plan.unit_by_code:
-            rec.problems.append(f"Bảng chấm điểm có mã đơn vị '{unit_code}' không có trong kế hoạch; bỏ qua.")
-    rec.marks = {k: m for k, m in rec.marks.items() if k[0] in plan.unit_by_code}
-    rec.units = {k: u for k, u in rec.units.items() if k in plan.unit_by_code}
-    return rec
+            put("meetings", code, m)
+    for rec in (sealed, entered):
+        for unit_code in {u for u, _ in rec.marks} | set(rec.units):
+            if unit_code not in plan.unit_by_code:
+                rec.problems.append(f"Bảng chấm điểm có mã đơn vị '{unit_code}' không có trong kế hoạch; bỏ qua.")
+        rec.marks = {k: m for k, m in rec.marks.items() if k[0] in plan.unit_by_code}
+        rec.units = {k: u for k, u in rec.units.items() if k in plan.unit_by_code}
+    return sealed, entered
 
 
 # --- what the record does to the results ----------------------------------------------------------

@@ -154,7 +154,7 @@ def _inputs_editable(b: Book, ws, spec: TableSpec, placed, c) -> None:
         if placed.header_row > 0:               # the empty line above the header stays plain
             ws.write_blank(placed.header_row - 1, j, None, b.fmt["text"])
         h = col.header
-        if h in {RV.LEVEL_COLUMNS[c.level].state}:
+        if h == RV.LEVEL_COLUMNS[c.level].state:
             ws.data_validation(placed.first, j, last, j, {"validate": "list", "source": list(RV.STATE_LABELS.values()),
                                                           "input_title": "Trạng thái xét duyệt",
                                                           "input_message": STATE_HELP[:255]})

@@ -74,8 +74,7 @@ def combine(plan: Plan, unit: str, by_period: dict[str, UnitRecord]) -> tuple[Un
         values[f.code] = value
         cov.sources[f.code] = "+".join(used)
     flags = tuple(dict.fromkeys(x for p in periods for x in by_period[p].flags))
-    members = latest.members
-    year = replace(latest, period=plan.year_period.code, values=values, flags=flags, members=members,
+    year = replace(latest, period=plan.year_period.code, values=values, flags=flags,
                    file="; ".join(by_period[p].file for p in periods),
                    via="; ".join(dict.fromkeys(by_period[p].via for p in periods if by_period[p].via)),
                    errors=sum(by_period[p].errors for p in periods),

@@ -133,13 +133,13 @@ def play_year_end(plan, plan_path: Path, out: Path, rng: random.Random, earlier:
 
 
 def compare_lines(c) -> list[str]:
-    comparison = getattr(c, "comparison", None)
+    comparison = c.comparison
     return comparison.summary_lines()[:4] if comparison is not None else []
 
 
 def programme_lines(c) -> list[str]:
     from ..consolidate.programme import summary_lines
-    return summary_lines(c)[:4] if getattr(c, "programme", None) is not None else []
+    return summary_lines(c)[:4] if c.programme is not None else []
 
 
 def _with_register(read, register):
