@@ -278,7 +278,8 @@ def proposed(c, levels=None) -> list:
 def _counts_text(props) -> str:
     col = sum(p.target_of == "collective" for p in props)
     ind = sum(p.target_of == "individual" for p in props)
-    return f"{n(col)} tập thể và {n(ind)} cá nhân"
+    parts = [f"{n(k)} {who}" for k, who in ((col, "tập thể"), (ind, "cá nhân")) if k]
+    return " và ".join(parts) or "0 tập thể, cá nhân"     # a count of none is not written out
 
 
 def write_proposal(c, path: Path, *, template=None) -> Path:
