@@ -213,6 +213,11 @@ _RULES = (
     _r("pledge_unreadable", "Giao ước không đọc được", E, FROM_FORM, "nhập một số", "{where}: {note}."),
     _r("pledge_not_met", "Chưa đạt mức giao ước", W, FROM_TARGETS, "không cần sửa nếu đúng",
        "{at}: đạt chỉ tiêu kế hoạch nhưng chưa đạt mức đơn vị đã cam kết ({pledge}); số liệu hiện là {value}."),
+    _r("needs_button", "Ô có chữ, cần bấm Kiểm tra", W, FROM_FORM,
+       "nhập chỉ con số, ngày hoặc Có/Không; hoặc bấm Kiểm tra để chương trình đọc",
+       "{at}: ô này cần {what} nhưng đang có chữ, nên biểu mẫu chưa tự tính được ô này và các kết quả dựa vào nó. "
+       "Hãy nhập chỉ {what} (ví dụ 1234, không ghi kèm chữ), hoặc bấm nút Kiểm tra trên thẻ Thi đua để chương "
+       "trình đọc cách viết này."),
     _r("registration_added", "Thêm danh hiệu sau hạn đăng ký", W, FROM_TITLES,
        "nếu đã đăng ký đúng hạn, gửi cấp trên bản đăng ký đầu năm; nếu không, xóa danh hiệu này",
        "{where}: {title} không có trong bản đăng ký thi đua đầu năm của đơn vị; đơn vị thêm ở biểu mẫu này "

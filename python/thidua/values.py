@@ -8,10 +8,12 @@ Excel buttons import this on every click.
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 OK, BLANK, INVALID = "ok", "blank", "invalid"
 
@@ -280,14 +282,27 @@ def parse_value(raw, typ: str) -> Parsed:
 
 
 # --- formatting -------------------------------------------------------------------------------
+def round_half_up(x: float, decimals: int = 0) -> float:
+    """x rounded as a spreadsheet's ROUND does: half away from zero, on the number's first 15
+    significant digits (2.675 -> 2.68, 0.125 -> 0.13), not Python's half-to-even on the binary
+    value (2.67, 0.12). The form's formulas round the same figures; both must agree."""
+    x = float(x)
+    scaled = abs(x) * 10 ** decimals
+    if not math.isfinite(scaled) or abs(scaled - math.floor(scaled) - 0.5) > 1e-6:
+        return round(x, decimals)                   # not near a half: both ways agree
+    d = Decimal(f"{x:.15g}").quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return float(d)
+
+
 def format_number_vi(x, decimals: int = 0) -> str:
-    """1234567.891 -> "1.234.567,89" (decimals=2); trailing zeros of the fraction are dropped."""
+    """1234567.891 -> "1.234.567,89" (decimals=2); trailing zeros of the fraction are dropped;
+    halves round up, as the form's formulas and Excel round them."""
     if x is None:
         return ""
     if isinstance(x, bool):
         return "Có" if x else "Không"
     neg = x < 0
-    text = f"{abs(float(x)):,.{decimals}f}"
+    text = f"{abs(round_half_up(float(x), decimals)):,.{decimals}f}"
     whole, _, frac = text.partition(".")
     frac = frac.rstrip("0")
     out = whole.replace(",", ".") + ("," + frac if frac else "")

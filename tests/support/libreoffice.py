@@ -18,6 +18,7 @@ _RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
 </oor:items>
 """
 _PROFILE: Path | None = None
+BATCH = 60          # files per soffice call: one long call has been seen to stop part-way (about 250 forms)
 
 
 def find_soffice() -> str | None:
@@ -49,7 +50,7 @@ def convert(paths, out_dir, fmt: str = "xlsx:Calc MS Excel 2007 XML", infilter: 
     batches: list[list[Path]] = []
     for p in map(Path, paths):
         for batch in batches:
-            if all(q.stem != p.stem for q in batch):
+            if len(batch) < BATCH and all(q.stem != p.stem for q in batch):
                 batch.append(p)
                 break
         else:

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from .. import contract as C
 from ..plan.model import Period, Plan, Unit
 from ..values import format_number_vi
-from .edits import insert_rows_above_table, keeps_macros, list_row_cells, table_cell
+from .edits import insert_rows_above_table, keeps_macros, list_row_cells, rename_sheet, table_cell
 
 FIRST_NAMES = ["Nguyễn Thị Hương", "Trần Văn Minh", "Lê Thị Lan", "Phạm Quốc Huy", "Hoàng Thị Mai",
                "Vũ Đức Thắng", "Đỗ Thị Thu", "Bùi Văn Nam", "Ngô Thị Hạnh", "Đặng Văn Hùng",
@@ -183,7 +183,7 @@ def fill_form(src: Path, dst: Path, plan: Plan, unit: Unit, period: Period, rng:
         how = rng.choice(["rename", "insert", "both"])
         if how in ("rename", "both"):
             ws = table_cell(wb, C.INDICATOR_TABLE, next(iter(values)), C.ENTRY).parent
-            ws.title = "So lieu 6 thang"
+            rename_sheet(wb, ws, "So lieu 6 thang")
             edits.append("rename_sheet")
         if how in ("insert", "both"):
             insert_rows_above_table(wb, C.INDICATOR_TABLE, rng.randint(2, 5))

@@ -28,6 +28,16 @@ AT_START_MEMBER_NOTE = ("Ghi mỗi thành viên đăng ký danh hiệu thi đua 
 AT_START_SHOWN = 4      # the registration workbook's member list: STT, name, department, title
 
 
+def pledge_header_row(collective_titles: int) -> int:
+    """The pledge table's header row, under the collective titles' table and its note."""
+    return HEADER_ROW + collective_titles + 4
+
+
+def member_rows(prefilled: int) -> int:
+    """Rows of the member table: room for the registered members and ten more."""
+    return max(C.MEMBER_BLANK_ROWS, prefilled + 10)
+
+
 def write_registration_sheets(wb, st, plan: Plan, unit: Unit, heading: str, setup_print, start=None,
                               at_start: bool = False) -> None:
     _registration_sheet(wb, st, plan, unit, heading, setup_print, start)
@@ -79,7 +89,7 @@ def _registration_sheet(wb, st, plan: Plan, unit: Unit, heading: str, setup_prin
         ws.write_blank(r, 4, None, st.input_text)
         fit_table_row(ws, r, C.REGISTRATION_TABLE, widths, {"Danh hiệu tập thể": t.name, C.LEVEL: level})
 
-    top = HEADER_ROW + len(titles) + 4
+    top = pledge_header_row(len(titles))
     text_line(ws, st, top - 1, PLEDGE_NOTE, shown)
     add_table(ws, st, top, len(targets), C.PLEDGE_TABLE, widths, hidden)
     decimals = []
@@ -153,7 +163,7 @@ def _member_sheet(wb, st, plan: Plan, heading: str, setup_print, start=None, at_
     sheet_heading(ws, st, "DANH SÁCH THÀNH VIÊN ĐĂNG KÝ DANH HIỆU THI ĐUA", heading, shown,
                   note=AT_START_MEMBER_NOTE if at_start else MEMBER_NOTE)
     members = list(start.members) if start is not None else []
-    n = max(C.MEMBER_BLANK_ROWS, len(members) + 10)
+    n = member_rows(len(members))
     add_table(ws, st, HEADER_ROW, n, C.MEMBER_TABLE, widths, hidden)
     first, last = HEADER_ROW + 1, HEADER_ROW + max(500, n + 100)
     names = {t.code: t.name for t in plan.titles}

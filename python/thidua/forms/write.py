@@ -219,8 +219,10 @@ def form_bytes(plan: Plan, unit: Unit, period: Period, issued_at: datetime | Non
     written in the hidden meta table ("form_token"); "" for a form issued without a register.
     `start` (registrations.record.StartRecord): the unit's registration at the start of the year; the
     registration sheets come pre-filled with it and the meta carries it (what changes is then seen)."""
+    from .selfcheck import FormulaSheet
     layout = layout_for(plan, unit.kind)
     wb, buffer = new_workbook()
+    wb.worksheet_class = FormulaSheet        # formulas as written: no Excel 365 functions to prefix
     st = Styles(wb)
     cluster = plan.cluster_by_code.get(unit.cluster)
     heading = f"{unit.name} — {cluster.name if cluster else unit.cluster}"
@@ -230,12 +232,22 @@ def form_bytes(plan: Plan, unit: Unit, period: Period, issued_at: datetime | Non
     _score_sheet(wb, st, layout, heading)
     _initiative_sheet(wb, st, heading)
     write_registration_sheets(wb, st, plan, unit, heading, setup_print, start)
+    _selfcheck(wb, st, plan, unit, period, layout, heading, start)
     issued_at = issued_at or datetime.now().replace(microsecond=0)
     _meta_sheet(wb, plan, unit, period, layout, issued_at, token, start)
     wb.set_properties({"created": issued_at})
     _add_vba_and_ribbon(wb)
     wb.close()
     return buffer.getvalue()
+
+
+def _selfcheck(wb, st, plan: Plan, unit: Unit, period: Period, layout: FormLayout, heading: str, start) -> None:
+    """The "Tự kiểm tra" sheet and its hidden calculations: the plan's rules as live formulas."""
+    from .selfcheck import CALC_SHEET, RECORD_SHEET, SHEET, CalcSheet, write_selfcheck
+    entry = {ws.name: ws for ws in wb.worksheets()}
+    ws, calc = wb.add_worksheet(SHEET), wb.add_worksheet(CALC_SHEET, CalcSheet)
+    record = wb.add_worksheet(RECORD_SHEET) if start is not None else None
+    write_selfcheck(wb, st, ws, calc, entry, plan, unit, period, layout, heading, start, record)
 
 
 def _add_vba_and_ribbon(wb) -> None:

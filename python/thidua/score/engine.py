@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from ..forms.layout import NOTHING, expected_formula_values, layout_for
 from ..plan.model import Criterion, Plan, Unit
 from ..plan.semantics import MET_VERDICTS, target_verdict
-from ..values import format_number_vi, format_percent_vi
+from ..values import format_number_vi, format_percent_vi, round_half_up
 
 _EPS = 1e-9
 NO_RATING = "Không xếp loại"        # a plan without ratings: a peak campaign scores, it does not rate
@@ -96,7 +96,7 @@ def criterion_points(plan: Plan, crit: Criterion, derived: dict) -> tuple[float 
         return 0.0, f"chỉ tiêu {t.code} không có giá trị lớn hơn 0 nên không chấm theo tỷ lệ được: 0 điểm"
     ratio = max(0.0, min(1.0, v / minimum))
     shown = format_percent_vi(v / minimum, 1)
-    return round(crit.points * ratio, 2), f"đạt {shown} chỉ tiêu {t.code} → {pts(crit.points * ratio)}/{pts(crit.points)} điểm"
+    return round_half_up(crit.points * ratio, 2), f"đạt {shown} chỉ tiêu {t.code} → {pts(crit.points * ratio)}/{pts(crit.points)} điểm"
 
 
 def score_values(plan: Plan, kind: str, entered: dict[str, object], self_scores: dict[str, object],
@@ -121,11 +121,11 @@ def score_values(plan: Plan, kind: str, entered: dict[str, object], self_scores:
                                      own, upper, final, basis))
     groups = []
     for g in plan.groups_for(kind):
-        total = round(sum(s.final for s in scores if s.group == g.code), 2)
+        total = round_half_up(sum(s.final for s in scores if s.group == g.code), 2)
         groups.append(GroupScore(g.code, g.name, g.max_points, total, g.floor))
-    total = round(sum(g.score for g in groups), 2)
+    total = round_half_up(sum(g.score for g in groups), 2)
     max_total = sum(g.max_points for g in groups)
-    self_total = round(sum(s.self_score or 0 for s in scores), 2) if any(s.self_score is not None for s in scores) else None
+    self_total = round_half_up(sum(s.self_score or 0 for s in scores), 2) if any(s.self_score is not None for s in scores) else None
     eligible, why_not = eligibility(plan, unit)
     if not eligible:
         return ScoreResult(unit_code or (unit.code if unit else ""), kind, tuple(scores), tuple(groups), total,
