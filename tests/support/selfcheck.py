@@ -18,7 +18,7 @@ import python_calamine as pc
 
 from thidua import contract as C
 from thidua.catalogue import SEVERITIES
-from thidua.check.awards import judge_form, members_of
+from thidua.check.awards import judge_form, members_of, title_code
 from thidua.check.engine import check_form
 from thidua.forms.compile import LIVE_RULES
 from thidua.forms import selfcheck as S
@@ -93,8 +93,6 @@ def engine_results(src: Path, plan) -> dict:
     result, regs = judge_form(form, rules, scored.rating, scored.total)
     counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES}
     members = []
-    dup = {id(repeat): first for repeat, first in result.duplicates}
-    judged = {id(m): v for m, v in result.members}
     for m in members_of(form, rules):
         if not m.name and not m.title:
             continue
@@ -115,7 +113,6 @@ def engine_results(src: Path, plan) -> dict:
         else:
             status, why = "Đủ điều kiện", ""
         members.append((m.row, m.name, m.title or "", status, why))
-    del dup, judged
     collective = {code: ("Đủ điều kiện" if v.eligible else "Chưa đủ điều kiện", "; ".join(v.reasons))
                   for (code, _s, _c), v in zip(regs, result.collective)}
     return {
@@ -201,8 +198,6 @@ def typed_twin(src: Path, dst: Path, plan) -> Path:
                     v = row.get(h)
                     put(lst.sheet, cell, v if not isinstance(v, str) or typed[h] == "text" else None)
                 elif name == C.MEMBER_TABLE and h == C.M_TITLE and raw:
-                    t = rules.title_by_code.get(str(row.get(h) or ""))
-                    from thidua.check.awards import title_code
                     code = title_code(rules, raw)
                     t = rules.title_by_code.get(code or "")
                     if t is not None:
@@ -232,7 +227,6 @@ def random_fill(plan, src: Path, dst: Path, rng: random.Random) -> Path:
     from openpyxl import load_workbook
     from thidua.demo.edits import list_row_cells, table_cell
     from thidua.forms.layout import layout_for
-    from thidua.score.engine import score_values
     wb = load_workbook(src)
     unit = plan.unit(src.name.split("_")[1])
     period_code = src.name.split("_")[2]
@@ -340,7 +334,6 @@ def random_fill(plan, src: Path, dst: Path, rng: random.Random) -> Path:
             table_cell(wb, C.PLEDGE_TABLE, t.code, C.PLEDGE_VALUE).value = v
     dst.parent.mkdir(parents=True, exist_ok=True)
     wb.save(dst)
-    del score_values
     return dst
 
 

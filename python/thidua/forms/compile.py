@@ -25,6 +25,7 @@ from ..catalogue import Severity, rule as rule_of
 from ..check.findings import sort_key
 from ..plan.expr import parse_formula
 from ..plan.model import Plan, Title
+from ..read.workbook import column_letter
 from ..plan.schema import DISCIPLINE_LEVELS
 from ..plan.semantics import MET, MET_STRETCH, NO, NOT_MET, YES, describe_target
 from ..score.engine import NO_RATING, eligibility
@@ -51,15 +52,6 @@ _PLACE = re.compile(r"⟦([^⟧]+)⟧")
 def cell_ref(sheet: str, row: int, col: int) -> str:
     """A placeholder for one cell of an entry sheet (0-based row and column)."""
     return f"⟦{sheet}|{row}|{col}⟧"
-
-
-def column_letter(j: int) -> str:
-    out = ""
-    j += 1
-    while j:
-        j, rem = divmod(j - 1, 26)
-        out = chr(65 + rem) + out
-    return out
 
 
 def a1(row: int, col: int, absolute: bool = False) -> str:
@@ -325,8 +317,8 @@ def _indicators(out: Compiled, plan: Plan, layout: FormLayout, period, g: Geomet
                                             message("required", at=at, how=how)))
         if f.type in ("number", "integer", "percent"):
             lo = 0 if f.min is None else f.min
-            fv = lambda v: format_number_vi(v, 2) if not (f.unit_label == "%" or f.type == "percent") \
-                else format_percent_vi(v, 2)    # noqa: E731 (check.engine.show of a limit)
+            pct = f.unit_label == "%" or f.type == "percent"
+            fv = lambda v: format_percent_vi(v, 2) if pct else format_number_vi(v, 2)  # noqa: E731 engine.show
             out.candidates.append(Candidate(
                 "out_of_range", rule_of("out_of_range").severity, sheet, cell,
                 f"AND(ISNUMBER({ref}),{ref}<{F.num(lo)}-{F.EPS})",

@@ -576,14 +576,18 @@ def _write_visible(ws, st, book: _Book, comp: Compiled, g: Geometry) -> None:
         ws.write_formula(r, 3, pick(2), st.formula_text, "")
         ws.write_formula(r, 4, pick(4), st.formula_text, "")
     whole_numbers(ws, st, [(top + 1 + k, 0) for k in range(SHOWN_PROBLEMS)])
+    def listed(top, caption, name, columns, items):
+        """A captioned table whose rows start with a code and a name: (row, item) for each."""
+        text_line(ws, st, top - 1, caption, widths)
+        table(top, len(items), name, columns)
+        for i, (code, label, item) in enumerate(items):
+            ws.write_string(top + 1 + i, 0, code, st.code)
+            ws.write_string(top + 1 + i, 1, label, st.text)
+            yield top + 1 + i, item
+
     # groups
-    top = book.group_top
-    text_line(ws, st, top - 1, "Điểm từng nhóm tiêu chí:", widths)
-    table(top, len(comp.groups), GROUP_TABLE, GROUP_COLUMNS)
-    for i, (grp, score, floor_ok) in enumerate(comp.groups):
-        r = top + 1 + i
-        ws.write_string(r, 0, grp.code, st.code)
-        ws.write_string(r, 1, grp.name, st.text)
+    for r, (grp, score, floor_ok) in listed(book.group_top, "Điểm từng nhóm tiêu chí:", GROUP_TABLE, GROUP_COLUMNS,
+                                            [(x[0].code, x[0].name, x) for x in comp.groups]):
         ws.write_formula(r, 2, book.formula(f'IF(⟪floor:{grp.code}⟫,"Đạt mức sàn","Dưới mức sàn")', here),
                          st.formula_text, "")
         ws.write_number(r, 3, grp.max_points, st.number_for(grp.max_points))
@@ -596,12 +600,9 @@ def _write_visible(ws, st, book: _Book, comp: Compiled, g: Geometry) -> None:
         fit_row(ws, r, [(grp.name, widths[1], False)])
     # criteria
     top = book.score_top
-    text_line(ws, st, top - 1, "Điểm từng tiêu chí (tính theo số liệu và điểm tự chấm):", widths)
-    table(top, len(comp.criteria), SCORE_TABLE, SCORE_COLUMNS)
-    for i, (crit, points, basis) in enumerate(comp.criteria):
-        r = top + 1 + i
-        ws.write_string(r, 0, crit.code, st.code)
-        ws.write_string(r, 1, crit.label, st.text)
+    for r, (crit, points, basis) in listed(top, "Điểm từng tiêu chí (tính theo số liệu và điểm tự chấm):",
+                                           SCORE_TABLE, SCORE_COLUMNS,
+                                           [(x[0].code, x[0].label, x) for x in comp.criteria]):
         ws.write_formula(r, 2, book.formula(f'IFERROR({basis},"")', here), st.text, "")
         ws.write_number(r, 3, crit.points, st.number_for(crit.points))
         own = g.score(crit.code, C.SELF_SCORE)
@@ -612,13 +613,8 @@ def _write_visible(ws, st, book: _Book, comp: Compiled, g: Geometry) -> None:
                 minimum=2)
     whole_numbers(ws, st, [(top + 1 + i, j) for i in range(len(comp.criteria)) for j in (4, 5)])
     # collective titles
-    top = book.collective_top
-    text_line(ws, st, top - 1, "Danh hiệu tập thể đăng ký:", widths)
-    table(top, len(comp.collective), COLLECTIVE_TABLE, COLLECTIVE_COLUMNS)
-    for i, (t, ticked, reasons, _ref) in enumerate(comp.collective):
-        r = top + 1 + i
-        ws.write_string(r, 0, t.code, st.code)
-        ws.write_string(r, 1, t.name, st.text)
+    for r, (t, ticked, reasons, _ref) in listed(book.collective_top, "Danh hiệu tập thể đăng ký:", COLLECTIVE_TABLE,
+                                                COLLECTIVE_COLUMNS, [(x[0].code, x[0].name, x) for x in comp.collective]):
         ws.write_formula(r, 2, book.formula(f'IF({ticked},IFERROR({reasons},""),"")', here), st.text, "")
         ws.write_formula(r, 3, book.formula(f'IF({ticked},"Có","")', here), st.formula_text, "")
         unsure = any(c.kind in ("min_rating", "min_score") for c in plan_conditions(comp, t.code))
@@ -633,7 +629,6 @@ def _write_visible(ws, st, book: _Book, comp: Compiled, g: Geometry) -> None:
     shown = {"Dòng": "pos", "Danh hiệu": "code", "Kết quả": "status", "Lý do": "status_reason"}
     for i in range(g.member_span):
         r = top + 1 + i
-        exists = book.tokens.get(f"col:exists@{i}")
         for j, h in enumerate(MEMBER_COLUMNS):
             if not comp.member_columns:
                 ws.write_blank(r, j, None, st.text)
@@ -646,7 +641,6 @@ def _write_visible(ws, st, book: _Book, comp: Compiled, g: Geometry) -> None:
                 f = f'IF(⟪col:exists@{i}⟫=1,⟪col:{name}@{i}⟫,"")'
             fmt = st.formula_number if h == "Dòng" else st.text if h == "Lý do" else st.formula_text
             ws.write_formula(r, j, book.formula(f, here), fmt, "")
-        del exists
         ws.set_row(r, row_height(MEMBER_LINES))
     whole_numbers(ws, st, [(top + 1 + i, 0) for i in range(g.member_span)])
     ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True, "format_columns": True,

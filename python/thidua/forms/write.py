@@ -157,7 +157,11 @@ def guide_items(plan: Plan, period: Period) -> list[tuple[str, str]]:
                  f"trong một tỷ lệ nhất định{cap_note}, người ghi ở dòng trên được ưu tiên trước: hãy xếp "
                  "các dòng theo thứ tự ưu tiên của đơn vị."),
         ("heading", "Kiểm tra trước khi gửi"),
-        ("text", "10. Nếu máy đã cài chương trình Thi đua: bấm nút “Kiểm tra” trên thẻ “Thi đua”. "
+        ("text", "10. Trang “Tự kiểm tra” tự tính ngay khi nhập, không cần cài chương trình: số lỗi, cảnh báo, "
+                 "thông tin và các vấn đề đầu tiên (trang, ô, cách sửa), tổng điểm và xếp loại dự kiến, danh hiệu "
+                 "tập thể và danh hiệu của từng thành viên đủ hay chưa đủ điều kiện. Ô có vấn đề tự tô màu. Ô số "
+                 "liệu nhập kèm chữ (ví dụ “12 người”) thì trang này báo “Cần bấm Kiểm tra”: hãy nhập chỉ con số."),
+        ("text", "11. Nếu máy đã cài chương trình Thi đua: bấm nút “Kiểm tra” trên thẻ “Thi đua”. "
                  "Ô cần xem lại được tô màu và có ghi chú giải thích; danh sách đầy đủ ở trang “Kết quả "
                  "kiểm tra”. Ý nghĩa các màu:"),
         *zip(SEVERITIES, severity_lines()),                    # from the catalogue
@@ -165,9 +169,9 @@ def guide_items(plan: Plan, period: Period) -> list[tuple[str, str]]:
                  "điểm” tính điểm và xếp loại dự kiến. Không có chương trình, biểu mẫu vẫn nhập, tự tính "
                  "và gửi được như thường."),
         ("heading", "Gửi báo cáo"),
-        ("text", "11. Không thêm hay xóa cột, không sửa tiêu đề cột và các ô đã khóa. Có thể đổi tên trang hoặc "
+        ("text", "12. Không thêm hay xóa cột, không sửa tiêu đề cột và các ô đã khóa. Có thể đổi tên trang hoặc "
                  "chèn dòng trống phía trên các danh sách."),
-        ("text", "12. Lưu tệp với tên cũ và gửi về cụm hoặc ngành trước hạn nộp. Không đặt mật khẩu mở tệp."),
+        ("text", "13. Lưu tệp với tên cũ và gửi về cụm hoặc ngành trước hạn nộp. Không đặt mật khẩu mở tệp."),
     ]
 
 
