@@ -231,7 +231,10 @@ def _c(j: int) -> str:
 
 
 def test_the_formulas_use_only_functions_every_spreadsheet_has(plan, issued):
-    """No dynamic arrays, LET, LAMBDA, XLOOKUP, FILTER, TEXT or volatile functions anywhere in a form."""
+    """No dynamic arrays, LET, LAMBDA, XLOOKUP, FILTER, TEXT or volatile functions anywhere in a form;
+    and within Excel's limits: 8,192 characters a formula, 64 levels of nesting, 255 characters a
+    text constant."""
+    import html
     import re
     import zipfile
     banned = {"LET", "LAMBDA", "XLOOKUP", "FILTER", "SORT", "UNIQUE", "SEQUENCE", "TEXTJOIN", "CONCAT", "IFS",
@@ -243,7 +246,33 @@ def test_the_formulas_use_only_functions_every_spreadsheet_has(plan, issued):
             if name.startswith("xl/worksheets/sheet"):
                 xml = zf.read(name).decode("utf-8")
                 for f in re.findall(r"<f>(.*?)</f>", xml) + re.findall(r"<formula>(.*?)</formula>", xml):
-                    f = re.sub(r'"[^"]*"', '""', f)
+                    f = html.unescape(f)
+                    assert len(f) < 8192, (name, len(f))
+                    assert all(len(t) <= 255 for t in re.findall(r'"((?:[^"]|"")*)"', f)), name
+                    f = re.sub(r'"(?:[^"]|"")*"', '""', f)
+                    depth = deepest = 0
+                    for ch in f:
+                        depth += (ch == "(") - (ch == ")")
+                        deepest = max(deepest, depth)
+                    assert deepest < 64, (name, deepest)
                     used.update(re.findall(r"\b([A-Z][A-Z0-9.]*)\(", f))
     assert not banned & set(used), banned & set(used)
     assert {"SUMPRODUCT", "MATCH", "INDEX", "ADDRESS", "IFERROR"} <= set(used)
+
+
+def test_pressing_the_buttons_gives_what_the_formulas_show(soffice, plan, random_forms):
+    """The Kiểm tra and Chấm điểm buttons (xlwings' remote engine, on the recalculated book the person
+    has open) find the live rules' problems the form's formulas list, at the same cells, and the same
+    total and rating."""
+    from support.remote_book import book_from_payload, payload_from_file
+    from thidua.excel import live
+    paths, recalculated = random_forms
+    checks = {c.code for c in plan.checks}
+    for p in paths[:24]:
+        shown = live_results(recalculated[p])
+        findings = live.validate(book_from_payload(payload_from_file(recalculated[p])))
+        pressed = sorted((f.rule, str(f.severity), f.sheet, f.cell, f.message) for f in findings
+                         if f.rule in LIVE_RULES or f.rule in checks)
+        assert pressed == shown["findings"], p.name
+        scored = live.score(book_from_payload(payload_from_file(recalculated[p])))
+        assert (scored.total, scored.rating or "") == (shown["summary"]["tong_diem"], shown["summary"]["xep_loai"])
