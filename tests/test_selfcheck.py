@@ -201,7 +201,7 @@ def test_numbers_and_dates_read_the_same_in_any_locale(soffice, tmp_path):
     """The formula text of a Vietnamese number ("1.234.567,89", "97,5%", "-0,5") and date (05/07/2026)
     is built with integer arithmetic, never TEXT(), whose format codes follow the machine's language."""
     values = [0, 0.5, -0.5, 1, 12.5, 97.25, 999.995, 1000, 1234.5, 99999.999, 1234567.891, -1234567.891,
-              1_000_000_000, 987_654_321_012.5, 0.125, 2.675, 0.004, -0.004, 3.125]
+              1_000_000_000, 987_654_321_012.5, 0.125, 2.675, 0.004, -0.004, 3.125, 2.5025, 1.0005]
     path = tmp_path / "numbers.xlsx"
     wb = xlsxwriter.Workbook(str(path))
     ws = wb.add_worksheet("Số")
@@ -210,8 +210,8 @@ def test_numbers_and_dates_read_the_same_in_any_locale(soffice, tmp_path):
         ws.write_number(r - 1, 0, v)
         for j, (decimals, percent) in enumerate(((2, False), (1, True), (0, False))):
             col = 1 + 3 * j
-            rounded, digits, text = F.vi_number_cells(f"A{r}", f"{_c(col)}{r}", f"{_c(col + 1)}{r}", decimals, percent)
-            ws.write_formula(r - 1, col, "=" + rounded, None, "")
+            fixed, digits, text = F.vi_number_cells(f"A{r}", f"{_c(col)}{r}", f"{_c(col + 1)}{r}", decimals, percent)
+            ws.write_formula(r - 1, col, "=" + fixed, None, "")
             ws.write_formula(r - 1, col + 1, "=" + digits, None, "")
             ws.write_formula(r - 1, col + 2, "=" + text, None, "")
         ws.write_formula(r - 1, 10, "=" + F.vi_date("45843+A1*0"), None, "")

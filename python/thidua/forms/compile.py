@@ -49,9 +49,10 @@ INITIATIVE_SPAN = 500       # rows of the initiative list the count covers (the 
 _PLACE = re.compile(r"⟦([^⟧]+)⟧")
 
 
-def cell_ref(sheet: str, row: int, col: int) -> str:
-    """A placeholder for one cell of an entry sheet (0-based row and column)."""
-    return f"⟦{sheet}|{row}|{col}⟧"
+def cell_ref(sheet: str, row: int, col: int, relative: bool = False) -> str:
+    """A placeholder for one cell (0-based row and column). `relative`: written with a relative row
+    ($F5), the same cell, so that formulas one row apart read alike (shared formulas)."""
+    return f"⟦{sheet}|{row}{'~' if relative else ''}|{col}⟧"
 
 
 def a1(row: int, col: int, absolute: bool = False) -> str:
@@ -59,11 +60,18 @@ def a1(row: int, col: int, absolute: bool = False) -> str:
     return f"{d}{column_letter(col)}{d}{row + 1}"
 
 
+def _a1_of(row: str, col: str) -> str:
+    """A placeholder's row and column as an address: absolute, or with a relative row ("~")."""
+    if row.endswith("~"):
+        return f"${column_letter(int(col))}{int(row[:-1]) + 1}"
+    return a1(int(row), int(col), True)
+
+
 def quote_sheet(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
 
 
-_RANGE = re.compile(r"⟦([^⟧|]+)\|(\d+)\|(\d+)⟧:⟦\1\|(\d+)\|(\d+)⟧")
+_RANGE = re.compile(r"⟦([^⟧|]+)\|(\d+~?)\|(\d+)⟧:⟦\1\|(\d+~?)\|(\d+)⟧")
 
 
 def resolve(text: str, here: str | None = None) -> str:
@@ -72,12 +80,12 @@ def resolve(text: str, here: str | None = None) -> str:
         return ref if sheet == here else f"{quote_sheet(sheet)}!{ref}"
 
     def sub_range(m):
-        ref = f"{a1(int(m.group(2)), int(m.group(3)), True)}:{a1(int(m.group(4)), int(m.group(5)), True)}"
+        ref = f"{_a1_of(m.group(2), m.group(3))}:{_a1_of(m.group(4), m.group(5))}"
         return qualify(m.group(1), ref)
 
     def sub(m):
         sheet, row, col = m.group(1).rsplit("|", 2)
-        return qualify(sheet, a1(int(row), int(col), absolute=True))
+        return qualify(sheet, _a1_of(row, col))
     return _PLACE.sub(sub, _RANGE.sub(sub_range, text))
 
 
@@ -112,7 +120,7 @@ class Geometry:
         return cell_ref(self.sheets["info"], self.info_row[code], 2)
 
     def member(self, i: int, column: str) -> str:
-        return cell_ref(self.sheets["member"], self.member_first + i, _MCOL[column])
+        return cell_ref(self.sheets["member"], self.member_first + i, _MCOL[column], relative=True)
 
     def members(self, column: str, upto: int | None = None) -> str:
         last = self.member_first + (self.member_span - 1 if upto is None else upto)
@@ -267,7 +275,7 @@ def _at(sheet: str, cell: str, label: str) -> str:
 def _addr(ref: str) -> str:
     """'F5' of a placeholder."""
     sheet, row, col = _PLACE.fullmatch(ref).group(1).rsplit("|", 2)
-    return a1(int(row), int(col))
+    return a1(int(row.rstrip("~")), int(col))
 
 
 def _sheet(ref: str) -> str:
@@ -638,13 +646,16 @@ def _members(out: Compiled, plan: Plan, layout: FormLayout, g: Geometry, start) 
     def add(name, formula):
         cols.append((name, formula))
 
-    for h in C.MEMBER_COLUMNS:               # the member's cells, copied beside (short references below)
-        add(f"in:{h}", f'IF(ISBLANK(⟦R|{h}⟧),"",⟦R|{h}⟧)')
-    texts = "&".join(f'TRIM({M(h)}&"")' for h in C.MEMBER_COLUMNS)
+    for h in C.MEMBER_COLUMNS:               # the member's cells, copied beside (short references below):
+        if h in C.MEMBER_TYPES:              # numbers and Có/Không as they are, text trimmed
+            add(f"in:{h}", f'IF(ISBLANK(⟦R|{h}⟧),"",⟦R|{h}⟧)')
+        else:
+            add(f"in:{h}", f'TRIM(⟦R|{h}⟧&"")')
+    texts = "&".join(f'TRIM({M(h)}&"")' if h in C.MEMBER_TYPES else M(h) for h in C.MEMBER_COLUMNS)
     add("nonblank", f'IF({texts}<>"",1,0)')
     add("pos", f"SUM({UPTO('nonblank')})")
     add("exists", f"IF(OR({F.filled(M(C.M_NAME))},{F.filled(M(C.M_TITLE))}),1,0)")
-    add("key", f'IF({ME("exists")}=1,TRIM({M(C.M_NAME)}&"")&"|"&TRIM({M(C.M_DEPT)}&""),"")')
+    add("key", f'IF({ME("exists")}=1,{M(C.M_NAME)}&"|"&{M(C.M_DEPT)},"")')
     add("dup_above", f'IF({ME("exists")}=1,SUMPRODUCT(--({ABOVE("key")}={ME("key")})),0)')
     add("unique", f'IF(AND({ME("exists")}=1,{ME("dup_above")}=0),1,0)')
     add("first", f'IF({ME("dup_above")}>0,SUMPRODUCT(--({ABOVE("key")}={ME("key")}),{ABOVE("unique")},{ABOVE("pos")}),"")')
@@ -680,7 +691,7 @@ def _members(out: Compiled, plan: Plan, layout: FormLayout, g: Geometry, start) 
               for t in individual if t.cap is not None]
     add("capped", f"IF({F.any_of(*capped)},1,0)" if capped else "0")
     # findings of the row
-    where = f'"Trang \'{sheet}\', ô "&⟪addr⟫&" ("&TRIM({M(C.M_NAME)}&"")&")"'
+    where = f'"Trang \'{sheet}\', ô "&⟪addr⟫&" ("&{M(C.M_NAME)}&")"'
     own_reasons = "IF(" + ",IF(".join(f'{ME("code")}="{t.code}",{ME(f"why:{t.code}")}' for t in individual) \
         + ',""' + ")" * len(individual) if individual else '""'
     add("reasons", own_reasons)
@@ -706,7 +717,7 @@ def _members(out: Compiled, plan: Plan, layout: FormLayout, g: Geometry, start) 
     out.member_rules = {
         "member_duplicate": (f'AND({ME("exists")}=1,{ME("unique")}=0)',
                              message("member_duplicate", sheet=sheet, cell=dyn("⟪addr⟫"),
-                                     person=dyn(f'TRIM({M(C.M_NAME)}&"")'), department=dyn(f'TRIM({M(C.M_DEPT)}&"")'),
+                                     person=dyn(M(C.M_NAME)), department=dyn(M(C.M_DEPT)),
                                      row=dyn(f'{ME("pos")}&""'), first=dyn(f'{ME("first")}&""'))),
         "title_unknown": (f'AND({ME("judged")}=1,{ME("known")}=0)',
                           message("title_unknown", where=dyn(where), title=dyn(ME("code")))),
@@ -744,7 +755,7 @@ def _individual_reasons(plan: Plan, title: Title, ME, M, record: bool, depth: in
         elif c.kind == "no_discipline_from":
             from ..check.awards import discipline_rank
             limit = discipline_rank(c.param)
-            parts.append((f'{ME("rank")}>={limit}', f'"bị kỷ luật "&LOWER(TRIM({M(C.M_DISCIPLINE)}&""))'))
+            parts.append((f'{ME("rank")}>={limit}', f'"bị kỷ luật "&LOWER({M(C.M_DISCIPLINE)})'))
         elif c.kind == "registered_at_start":
             if record:
                 parts.append((f'{ME(f"start:{title.code}")}=0',
@@ -800,6 +811,7 @@ def record_data(plan: Plan, start) -> RecordData:
     rows = []
     for name, dept, title, on, ok in start.members:
         single = 1 if len(depts[_fold(name)]) == 1 else 0
+        name, dept = " ".join(name.split()), " ".join(dept.split())      # as TRIM leaves a typed name
         rows.append((name, dept, title, 1 if ok else 0, 0 if ok or on is None else int(F.serial(on)), 1, single))
         if ok:
             for t in plan.titles:
@@ -828,23 +840,23 @@ def _added_text(g: Geometry) -> str:
 def _start_columns(out: Compiled, plan: Plan, g: Geometry, add, M, ME) -> None:
     """The member rows against the record's rows (⟪start:…⟫, constants on the record sheet): on time,
     registered late (its date), added since, as check.awards._against_start decides."""
-    S = lambda k: f"⟪start:{k}⟫"     # noqa: E731  a column of the record's rows
-    name_eq = f'--(TRIM({S("name")})=TRIM({M(C.M_NAME)}&""))'
-    dept_eq = f'--(TRIM({S("dept")})=TRIM({M(C.M_DEPT)}&""))'
-    add("rec_exact", f"SUMPRODUCT({name_eq},{dept_eq})")
+    S = lambda k: f"⟪start:{k}⟫"     # noqa: E731  a column of the record's rows (names trimmed as written)
+    name_eq = f'({S("name")}={M(C.M_NAME)})'
+    dept_eq = f'({S("dept")}={M(C.M_DEPT)})'
+    # who this member is in the record: 1 the same name and department, 2 the same name listed with one
+    # department only (written differently here), 0 not in it
+    add("rec_mode", f'IF(SUMPRODUCT({name_eq}*{dept_eq})>0,1,IF(SUMPRODUCT({name_eq}*{S("single")})>0,2,0))')
 
     def sel(*conds):
-        c = ",".join(conds)
-        return (f'IF({ME("rec_exact")}>0,SUMPRODUCT({name_eq},{dept_eq},{c}),'
-                f'SUMPRODUCT({name_eq},{S("single")},{c}))')
+        return f'SUMPRODUCT({name_eq}*(({ME("rec_mode")}=1)*{dept_eq}+({ME("rec_mode")}=2)*{S("single")})*{"*".join(conds)})'
 
-    add("own_in_record", sel(f'--({S("title")}={ME("code")})', S("reg")))
+    add("own_in_record", sel(f'({S("title")}={ME("code")})', S("reg")))
     in_time = _in_time(g)
     for t in plan.titles:
         if t.target_of != "individual":
             continue
         implied_by_own = F.any_of(*(f'{ME("code")}="{x.code}"' for x in plan.titles if _implies(plan, x.code, t.code)))
-        title_is = f'--({S("title")}="{t.code}")'
+        title_is = f'({S("title")}="{t.code}")'
         add(f"start:{t.code}",
             f'IF(OR({sel(title_is, S("ontime"))}>0,'
             f'AND({in_time},{implied_by_own},{ME("own_in_record")}=0)),1,0)')

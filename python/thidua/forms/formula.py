@@ -64,15 +64,6 @@ def is_text(ref: str) -> str:
     return f'AND(ISTEXT({ref}),TRIM({ref}&"")<>"")'
 
 
-def _fraction(f: str, decimals: int) -> str:
-    """","&digits of an integer fraction f in [0, 10^decimals), trailing zeros dropped."""
-    if decimals == 1:
-        return f'IF({f}=0,"",","&{f})'
-    if decimals == 2:
-        return f'IF({f}=0,"",IF({f}-INT({f}/10)*10=0,","&INT({f}/10),","&RIGHT("0"&{f},2)))'
-    raise ValueError(decimals)
-
-
 def vi_date(x: str) -> str:
     """A date serial as dd/mm/yyyy."""
     return f'RIGHT("0"&DAY({x}),2)&"/"&RIGHT("0"&MONTH({x}),2)&"/"&YEAR({x})'
@@ -93,20 +84,33 @@ def no(ref: str) -> str:
     return f'TRIM({ref}&"")="Không"'
 
 
-def vi_number_cells(value: str, rounded: str, digits: str, decimals: int, percent: bool) -> tuple[str, str, str]:
-    """format_number_vi / format_percent_vi over three cells: `rounded` = ROUND(ABS(value)),
-    `digits` = its whole part as text, then the text with "." every three digits (each number is
-    formatted once, in short formulas)."""
+def vi_number_cells(value: str, fixed: str, digits: str, decimals: int, percent: bool) -> tuple[str, str, str]:
+    """format_number_vi / format_percent_vi over three cells: `fixed` = FIXED(ABS(value), decimals,
+    no thousands separators) — rounded half up, its one decimal separator whatever the machine's
+    language, so only digits are taken from it —, `digits` its whole part, then the text with "."
+    every three digits and "," before the decimals, trailing zeros dropped."""
     scale = "*100" if percent else ""
-    a = f"ROUND(ABS({value}){scale},{decimals})"
-    d = f'INT({rounded})&""'
+    # ROUND first: it rounds the way Excel and the engine do at a half (2.675 -> 2.68); FIXED alone
+    # rounds the binary value in LibreOffice (250.24999… -> 250.2)
+    k = f"FIXED(ROUND(ABS({value}){scale},{decimals}),{decimals},TRUE)"
+    d = f"LEFT({fixed},LEN({fixed})-{decimals + 1})" if decimals else fixed
     n = f"LEN({digits})"
+
     def groups(k: int) -> str:        # the digits with k dots: the head, then k groups of three
         tail = "&".join(f'"."&MID({digits},{n}-{3 * i - 1},3)' for i in range(k, 0, -1))
         return f"LEFT({digits},{n}-{3 * k})&{tail}"
     whole = (f'IF({n}<=3,{digits},IF({n}<=6,{groups(1)},IF({n}<=9,{groups(2)},'
              f'IF({n}<=12,{groups(3)},{groups(4)}))))')
-    frac = '""' if decimals == 0 else _fraction(f"ROUND(({rounded}-INT({rounded}))*{10 ** decimals},0)", decimals)
+    if decimals == 0:
+        frac = '""'
+    elif decimals == 1:
+        frac = f'IF(RIGHT({fixed},1)="0","",","&RIGHT({fixed},1))'
+    else:
+        last = f"RIGHT({fixed},{decimals})"
+        frac = f'IF({last}="00","",","&IF(RIGHT({fixed},1)="0",LEFT({last},1),{last}))'
+        if decimals != 2:
+            raise ValueError(decimals)
     pct = '&"%"' if percent else ""
-    text = f'IF(ISNUMBER({value}),IF(AND({value}<0,{rounded}>0),"-","")&{whole}&{frac}{pct},"")'
-    return a, d, text
+    nonzero = f'SUBSTITUTE(SUBSTITUTE(SUBSTITUTE({fixed},"0",""),".",""),",","")<>""'
+    text = f'IF(ISNUMBER({value}),IF(AND({value}<0,{nonzero}),"-","")&{whole}&{frac}{pct},"")'
+    return k, d, text

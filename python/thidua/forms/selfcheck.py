@@ -237,8 +237,10 @@ class _Rows:
     def __init__(self):
         self.cells: dict[int, dict[int, tuple]] = {}
 
-    def formula(self, row: int, col: int, text: str) -> None:
-        self.cells.setdefault(row, {})[col] = ("f", text[1:] if text.startswith("=") else text)
+    def formula(self, row: int, col: int, text: str, share: bool = False) -> None:
+        """`share`: a column of rows whose formulas read the same one row apart may be written as one
+        shared formula (Excel's <f t="shared">: the first cell holds the text, the others refer to it)."""
+        self.cells.setdefault(row, {})[col] = ("g" if share else "f", text[1:] if text.startswith("=") else text)
 
     def string(self, row: int, col: int, text: str) -> None:
         if text:
@@ -247,10 +249,38 @@ class _Rows:
     def number(self, row: int, col: int, value) -> None:
         self.cells.setdefault(row, {})[col] = ("n", value)
 
+    def _shared(self) -> dict:
+        """{(row, col): XML of the <f> element} for the shareable cells: runs of rows in a column
+        whose formulas are the same once relative rows are read as offsets."""
+        out, index = {}, 0
+        columns: dict[int, list] = {}
+        for r, cells in self.cells.items():
+            for c, (kind, v) in cells.items():
+                if kind == "g":
+                    columns.setdefault(c, []).append((r, v))
+        for c, items in sorted(columns.items()):
+            items.sort()
+            run: list = []
+            for r, v in items + [(None, None)]:
+                shape = None if r is None else _shape(v, r)
+                if run and (r is None or r != run[-1][0] + 1 or shape != run[0][2]):
+                    if len(run) > 1:
+                        first, last = run[0][0], run[-1][0]
+                        out[(first, c)] = (f'<f t="shared" ref="{a1(first, c)}:{a1(last, c)}" si="{index}">'
+                                           f'{_xml(run[0][1])}</f>')
+                        for rr, _v, _s in run[1:]:
+                            out[(rr, c)] = f'<f t="shared" si="{index}"/>'
+                        index += 1
+                    run = []
+                if r is not None:
+                    run.append((r, v, shape))
+        return out
+
     def render(self) -> tuple[list, int, int]:
         """(pieces of XML and texts, last row, last column): a text goes to the workbook's shared
         strings when a form is written (CalcSheet), so each is stored once per file."""
         out, last_col, pending = [], 0, []
+        shared = self._shared()
         for r in sorted(self.cells):
             n = r + 1
             pending.append(f'<row r="{n}">')
@@ -258,9 +288,9 @@ class _Rows:
                 kind, v = self.cells[r][c]
                 last_col = max(last_col, c)
                 ref = f"{column_letter(c)}{n}"
-                if kind == "f":
-                    v = v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                    pending.append(f'<c r="{ref}" t="str"><f>{v}</f><v></v></c>')
+                if kind in "fg":
+                    f = shared.get((r, c)) or f"<f>{_xml(v)}</f>"
+                    pending.append(f'<c r="{ref}" t="str">{f}<v></v></c>')
                 elif kind == "s":
                     pending.append(f'<c r="{ref}" t="s"><v>')
                     out.append("".join(pending))
@@ -271,6 +301,27 @@ class _Rows:
             pending.append("</row>")
         out.append("".join(pending))
         return out, max(self.cells, default=CHECK_TOP + 1), last_col
+
+
+_QUOTED = re.compile(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'')
+_CELL = re.compile(r"(?<![A-Za-z0-9_$.])(\$?)([A-Z]{1,3})(\$?)(\d+)(?![\d(A-Za-z_.])")
+
+
+def _shape(formula: str, row: int) -> str:
+    """The formula with each relative row as an offset from `row` (texts and sheet names aside)."""
+    parts = _QUOTED.split(formula)
+    quoted = _QUOTED.findall(formula)
+
+    def offset(m):
+        if m.group(3):
+            return m.group(0)
+        return f"{m.group(1)}{m.group(2)}[{int(m.group(4)) - 1 - row}]"
+    body = [_CELL.sub(offset, p) for p in parts]
+    return "".join(b + (quoted[i] if i < len(quoted) else "") for i, b in enumerate(body))
+
+
+def _xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class _Text(str):
@@ -285,11 +336,11 @@ class _Book:
         self.tokens: dict[str, str] = {}
         self.numbers: list[tuple] = []
 
-    def put(self, token: str, sheet: str, row: int, col: int) -> None:
-        self.tokens[token] = cell_ref(sheet, row, col)
+    def put(self, token: str, sheet: str, row: int, col: int, relative: bool = False) -> None:
+        self.tokens[token] = cell_ref(sheet, row, col, relative)
 
-    def put_range(self, token: str, sheet: str, row0: int, row1: int, col: int) -> None:
-        self.tokens[token] = f"{cell_ref(sheet, row0, col)}:{cell_ref(sheet, row1, col)}"
+    def put_range(self, token: str, sheet: str, row0: int, row1: int, col: int, relative_end: bool = False) -> None:
+        self.tokens[token] = f"{cell_ref(sheet, row0, col)}:{cell_ref(sheet, row1, col, relative_end)}"
 
     def formula(self, text: str, here: str, a: str | None = None, b: str | None = None) -> str:
         def sub(m):
@@ -342,9 +393,11 @@ def _lay_out(book: _Book, comp: Compiled, g: Geometry, plan, shape) -> None:
         book.put_range(f"col:{name}:all", calc, spacer, last, col)
         for i in range(g.member_span):
             r = MEMBER_TOP + 2 + i
-            book.put(f"col:{name}@{i}", calc, r, col)
-            book.put_range(f"col:{name}:above@{i}", calc, spacer, r - 1, col)
-            book.put_range(f"col:{name}:upto@{i}", calc, spacer, r, col)
+            # this row's cells and the ranges that end at it: relative rows, so that every row's
+            # formula reads the same one row down (one shared formula per column)
+            book.put(f"col:{name}@{i}", calc, r, col, relative=True)
+            book.put_range(f"col:{name}:above@{i}", calc, spacer, r - 1, col, relative_end=True)
+            book.put_range(f"col:{name}:upto@{i}", calc, spacer, r, col, relative_end=True)
             book.put_range(f"col:{name}:all@{i}", calc, spacer, last, col)
     if shape is not None:
         _record_tokens(book, plan, shape[1])
@@ -404,7 +457,8 @@ def _calc_cells(ws: _Rows, book: _Book, comp: Compiled, g: Geometry) -> None:
             ws.formula(r, 6, book.formula(f"IFERROR({c.b},\"\")", here))
         ws.formula(r, flag_col, book.formula(f"IF(IFERROR({c.flag},FALSE),1,0)", here, a, b))
         # a running count: the k-th problem is the first row where it reaches k (MATCH finds it)
-        ws.formula(r, order_col, f"={a1(r - 1, order_col)}+{a1(r, flag_col)}" if k else f"={a1(r, flag_col)}")
+        ws.formula(r, order_col, f"={a1(r - 1, order_col)}+{a1(r, flag_col)}" if k else f"={a1(r, flag_col)}",
+                   share=True)
         parts = _cell_apart(c.message, c.cell)
         if len(parts) > MESSAGE_PARTS:      # the tail as one formula
             parts = parts[:MESSAGE_PARTS - 1] + [(True, msg_formula(tuple(parts[MESSAGE_PARTS - 1:])))]
@@ -415,10 +469,10 @@ def _calc_cells(ws: _Rows, book: _Book, comp: Compiled, g: Geometry) -> None:
                 continue
             if is_formula:
                 ws.formula(r, part0 + j, book.formula(f'IFERROR({text},"")', here, a, b))
+                pieces.append(a1(r, part0 + j))
+                j += 1
             else:
-                ws.string(r, part0 + j, text)
-            pieces.append(a1(r, part0 + j))
-            j += 1
+                pieces.append(F.lit(text))
         joined = "&".join(pieces) or '""'
         ws.formula(r, 9, f'=IF({a1(r, flag_col)}=1,{joined},"")')
     book.check_rows = {id(c): first + k for k, c in enumerate(comp.candidates)}
@@ -451,7 +505,7 @@ def _calc_cells(ws: _Rows, book: _Book, comp: Compiled, g: Geometry) -> None:
         col = MEMBER_COL0 + j
         if name.startswith("bad:"):
             limit = name.split(":")[1]
-            template = (f'⟪col:{name}:above⟫&IF(AND(⟪col:unique⟫=1,⟪col:rank⟫>={limit}),", "&TRIM(⟦M|{C.M_NAME}⟧&""),"")')
+            template = (f'⟪col:{name}:above⟫&IF(AND(⟪col:unique⟫=1,⟪col:rank⟫>={limit}),", "&⟦M|{C.M_NAME}⟧,"")')
         else:
             template = templates[name]
         for i in range(g.member_span):
@@ -459,7 +513,7 @@ def _calc_cells(ws: _Rows, book: _Book, comp: Compiled, g: Geometry) -> None:
             text = at_row(template, i, g)
             if name.startswith("bad:"):
                 text = text.replace(f"⟪col:{name}:above@{i}⟫", a1(r - 1, col))
-            ws.formula(r, col, book.formula(f"IFERROR({text},\"\")", here))
+            ws.formula(r, col, book.formula(f"IFERROR({text},\"\")", here), share=True)
     for i, (code, name) in enumerate(book.titles):
         ws.string(MEMBER_TOP + 1 + i, book.titles_col, code)
         ws.string(MEMBER_TOP + 1 + i, book.titles_col + 1, name)
@@ -469,14 +523,14 @@ def _number_cells(ws: _Rows, book: _Book) -> None:
     """Every value a message or reason shows, formatted once (made last: any formula may ask)."""
     here, col = book.calc, book.number_col
     for row, expr, decimals, percent in book.numbers:
-        rounded, digits, text = F.vi_number_cells(a1(row, col), a1(row, col + 1), a1(row, col + 2), decimals, percent)
+        fixed, digits, text = F.vi_number_cells(a1(row, col), a1(row, col + 1), a1(row, col + 2), decimals, percent)
         ws.formula(row, col, book.formula(f'IFERROR({expr},"")', here))
-        ws.formula(row, col + 1, f"=IFERROR({rounded},0)")
-        ws.formula(row, col + 2, f"={digits}")
-        ws.formula(row, col + 3, f"=IFERROR({text},\"\")")
+        ws.formula(row, col + 1, f'=IFERROR({fixed},"0")', share=True)
+        ws.formula(row, col + 2, f"={digits}", share=True)
+        ws.formula(row, col + 3, f"=IFERROR({text},\"\")", share=True)
 
 
-NUMBER_HEADERS = ("Giá trị", "Làm tròn", "Phần nguyên", "Hiển thị")
+NUMBER_HEADERS = ("Giá trị", "Làm tròn", "Phần nguyên", "Hiển thị")   # value, FIXED text, digits, words
 
 
 def _calc_head(ws, st, book: _Book, comp: Compiled) -> None:
