@@ -54,11 +54,13 @@ def _digests(plan, code: str) -> tuple[str, str]:
 
 
 def _rules_stamp() -> str:
-    """The sample plan's rules as shipped (its CSV files): cached forms made under other rules are made again."""
+    """The sample plan's rules as shipped (its CSV files) and the form writer's code: cached forms made
+    under other rules, or by another writer (a form with another sheet, another size), are made again."""
     import hashlib
-    folder = Path(__file__).resolve().parents[1] / "workbook_templates" / "sample_plan"
+    root = Path(__file__).resolve().parents[1]
     h = hashlib.sha256()
-    for p in sorted(folder.glob("*.csv")):
+    for p in [*sorted((root / "workbook_templates" / "sample_plan").glob("*.csv")),
+              *sorted((root / "python" / "thidua" / "forms").glob("*.py"))]:
         h.update(p.name.encode() + p.read_bytes())
     return h.hexdigest()[:16]
 
