@@ -185,11 +185,11 @@ class Compiled:
     groups: list[tuple] = field(default_factory=list)        # (group, score formula, floor-met formula)
     summary: dict = field(default_factory=dict)              # key -> formula (calc cells: ⟪name⟫)
     member_columns: list[tuple] = field(default_factory=list)  # (name, header, formula with {r} {i} {p})
-    member_shown: list[tuple] = field(default_factory=list)  # (header, name of the member column)
     collective: list[tuple] = field(default_factory=list)    # (title, ticked formula, reasons formula)
     member_rules: dict = field(default_factory=dict)         # rule -> (flag, message), per member row
     member_typed: list = field(default_factory=list)         # (member column, type) cells read as typed
     conditions: tuple = ()                                   # the plan's title conditions
+    geometry: Geometry | None = None                         # where the form's cells are
 
 
 def sorted_candidates(cands: list[Candidate]) -> list[Candidate]:
@@ -255,7 +255,7 @@ def compile_form(plan: Plan, layout: FormLayout, period, start=None, unit=None) 
     """Every live rule, score and verdict of one form. `plan` is the period's plan
     (plan.for_period); `start` the registration record the form carries (None: none)."""
     g = geometry(plan, layout, start)
-    out = Compiled(layout.kind, conditions=plan.conditions)
+    out = Compiled(layout.kind, conditions=plan.conditions, geometry=g)
     _indicators(out, plan, layout, period, g)
     _scores(out, plan, layout, g, unit)
     _report_info(out, plan, period, g)
@@ -711,8 +711,6 @@ def _members(out: Compiled, plan: Plan, layout: FormLayout, g: Geometry, start) 
                   f'IF({ME("reasons")}<>"","Chưa đủ điều kiện",IF({ME("capped")}=1,"Vượt tỷ lệ","Đủ điều kiện"))))))')
     add("status_reason", f'IF({ME("status")}="Chưa đủ điều kiện",{ME("reasons")},'
                          f'IF({ME("status")}="Vượt tỷ lệ",{cap_note},""))')
-    out.member_shown = [("Dòng", "pos"), (C.M_NAME, None), (C.M_TITLE, "code"), ("Kết quả", "status"),
-                        ("Lý do", "status_reason")]
     # candidates per member row are made by forms.selfcheck from these columns (one per row)
     out.member_rules = {
         "member_duplicate": (f'AND({ME("exists")}=1,{ME("unique")}=0)',
@@ -728,7 +726,7 @@ def _members(out: Compiled, plan: Plan, layout: FormLayout, g: Geometry, start) 
                            message("title_over_cap", where=dyn(where), title=dyn(own_name), note=dyn(cap_note))),
     }
     out.member_typed = [(h, t) for h, t in C.MEMBER_TYPES.items() if h != "STT"]
-    _collective(out, plan, g, collective, record, start)
+    _collective(out, plan, g, collective, record)
 
 
 def _individual_reasons(plan: Plan, title: Title, ME, M, record: bool, depth: int = 0) -> str:
@@ -867,7 +865,7 @@ def _start_columns(out: Compiled, plan: Plan, g: Geometry, add, M, ME) -> None:
             f'IF({added_here},{_added_text(g)},⟪rec:default⟫))')
 
 
-def _collective(out: Compiled, plan: Plan, g: Geometry, titles, record: bool, start) -> None:
+def _collective(out: Compiled, plan: Plan, g: Geometry, titles, record: bool) -> None:
     from ..check.awards import discipline_rank
     ALL = lambda name: f"⟪col:{name}:all⟫"     # noqa: E731
     sheet = g.sheets["reg"]
@@ -908,7 +906,7 @@ def _collective(out: Compiled, plan: Plan, g: Geometry, titles, record: bool, st
                               f'"đạt "&⟪total_text⟫&{F.lit(f" điểm, cần từ {format_number_vi(c.value or 0, 2)} điểm")}'))
             elif c.kind == "registered_at_start":
                 if record:
-                    parts.append(_collective_start(plan, g, t, start, ticked_ref))
+                    parts.append(_collective_start(g, t))
             else:
                 raise ValueError(c.kind)
         out.summary[f"coll:{t.code}"] = ("MID(" + "&".join(f'IF({cond},"; "&{text},"")' for cond, text in parts)
@@ -922,7 +920,7 @@ def _collective(out: Compiled, plan: Plan, g: Geometry, titles, record: bool, st
             message("collective_ineligible", sheet=sheet, cell=_addr(ticked_ref), title=t.name, reasons=dyn(reasons))))
 
 
-def _collective_start(plan: Plan, g: Geometry, t: Title, start, ticked_ref: str) -> tuple[str, str]:
+def _collective_start(g: Geometry, t: Title) -> tuple[str, str]:
     """A ticked collective title against the record: registered by the deadline (or a title that
     implies it), or added now while the submission is still within the deadline."""
     ontime, inrec, note = f"⟪rec:c_ontime:{t.code}⟫", f"⟪rec:c_inrec:{t.code}⟫", f"⟪rec:c_note:{t.code}⟫"

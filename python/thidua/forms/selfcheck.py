@@ -26,8 +26,8 @@ from .. import contract as C
 from ..catalogue import SEVERITIES, Severity
 from ..plan.schema import METHODS, label_of
 from . import formula as F
-from .compile import (Compiled, Geometry, NEEDS_BUTTON, a1, at_row, cell_ref, column_letter, compile_form, geometry,
-                      msg_formula, resolve)
+from .compile import (Compiled, Geometry, NEEDS_BUTTON, a1, at_row, cell_ref, column_letter, compile_form,
+                      msg_formula, quote_sheet, resolve)
 
 # Formulas are written with an empty cached result: Excel recalculates every formula on load
 # (XlsxWriter sets fullCalcOnLoad), LibreOffice by default keeps cached results of a .xlsx and
@@ -99,7 +99,7 @@ def write_selfcheck(wb, st, ws, calc, sheets: dict, plan, unit, period, layout, 
     made = _MADE.get(key)
     if made is None or made[0] is not plan:
         comp = compile_form(plan, layout, period, start, unit)
-        made = (plan, _make(plan, layout, comp, start, shape))
+        made = (plan, _make(plan, comp, shape))
         if len(_MADE) > 32:
             _MADE.clear()
         _MADE[key] = made
@@ -120,10 +120,10 @@ def write_selfcheck(wb, st, ws, calc, sheets: dict, plan, unit, period, layout, 
 _MADE: dict = {}
 
 
-def _make(plan, layout, comp: Compiled, start, shape):
+def _make(plan, comp: Compiled, shape):
     """The layout, the recorded calls of the visible sheet and of the marks, and the calc sheet's
     rows (their XML, last row and last column)."""
-    g = geometry(plan, layout, start)
+    g = comp.geometry
     book = _Book(SHEET, CALC_SHEET, g)
     book.titles = [(t.code, t.name) for t in plan.titles]
     _lay_out(book, comp, g, plan, shape)
@@ -288,7 +288,7 @@ class _Rows:
                 kind, v = self.cells[r][c]
                 last_col = max(last_col, c)
                 ref = f"{column_letter(c)}{n}"
-                if kind in "fg":
+                if kind in ("f", "g"):
                     f = shared.get((r, c)) or f"<f>{_xml(v)}</f>"
                     pending.append(f'<c r="{ref}" t="str">{f}<v></v></c>')
                 elif kind == "s":
@@ -401,9 +401,7 @@ def _lay_out(book: _Book, comp: Compiled, g: Geometry, plan, shape) -> None:
             book.put_range(f"col:{name}:all@{i}", calc, spacer, last, col)
     if shape is not None:
         _record_tokens(book, plan, shape[1])
-    book.start_col = MEMBER_COL0 + len(names) + 1
-    keys = ()
-    book.titles_col = book.start_col + len(keys) + 1
+    book.titles_col = MEMBER_COL0 + len(names) + 2
     nt = max(len(book.titles), 1)
     book.put_range("titles:code", calc, MEMBER_TOP + 1, MEMBER_TOP + nt, book.titles_col)
     book.put_range("titles:name", calc, MEMBER_TOP + 1, MEMBER_TOP + nt, book.titles_col + 1)
@@ -580,9 +578,9 @@ def _write_visible(ws, st, book: _Book, comp: Compiled, g: Geometry) -> None:
     text_line(ws, st, 2, NOTE, widths)
     calc = book.calc
     first, last = book.check_span
-    sev_range = f"{F_quote(calc)}!{a1(first, 2, True)}:{a1(last, 2, True)}"
-    flag_range = f"{F_quote(calc)}!{a1(first, 7, True)}:{a1(last, 7, True)}"
-    order_range = f"{F_quote(calc)}!{a1(first, 8, True)}:{a1(last, 8, True)}"
+    sev_range = f"{quote_sheet(calc)}!{a1(first, 2, True)}:{a1(last, 2, True)}"
+    flag_range = f"{quote_sheet(calc)}!{a1(first, 7, True)}:{a1(last, 7, True)}"
+    order_range = f"{quote_sheet(calc)}!{a1(first, 8, True)}:{a1(last, 8, True)}"
 
     def table(top, rows, name, columns):
         ws.add_table(top, 0, top + max(rows, 1), len(columns) - 1, {
@@ -621,7 +619,7 @@ def _write_visible(ws, st, book: _Book, comp: Compiled, g: Geometry) -> None:
     table(top, SHOWN_PROBLEMS, PROBLEM_TABLE, PROBLEM_COLUMNS)
     for k in range(SHOWN_PROBLEMS):
         r = top + 1 + k
-        pick = lambda col: (f'=IFERROR(INDEX({F_quote(calc)}!{a1(first, col, True)}:{a1(last, col, True)},'   # noqa: E731
+        pick = lambda col: (f'=IFERROR(INDEX({quote_sheet(calc)}!{a1(first, col, True)}:{a1(last, col, True)},'   # noqa: E731
                             f'MATCH({k + 1},{order_range},0)),"")')
         ws.write_formula(r, 0, f'=IF(MAX({order_range})>={k + 1},{k + 1},"")', st.formula_number, "")
         ws.write_formula(r, 1, pick(3), st.formula_text, "")
@@ -702,11 +700,6 @@ def _write_visible(ws, st, book: _Book, comp: Compiled, g: Geometry) -> None:
     setup_print(ws, landscape=True, header_row=None, title=SHEET)
 
 
-def F_quote(name: str) -> str:
-    from .compile import quote_sheet
-    return quote_sheet(name)
-
-
 def _write_marks(marks: dict, book: _Book, comp: Compiled) -> None:
     """Per entry sheet (recorded calls): a hidden helper cell beside each marked cell holding the
     worst severity of its problems that hold (9: none), and conditional formats colouring the cell
@@ -732,8 +725,8 @@ def _write_marks(marks: dict, book: _Book, comp: Compiled) -> None:
             terms = []
             for c in cands:
                 row_ = book.check_rows[id(c)]
-                flag = f"{F_quote(calc)}!{a1(row_, 7, True)}=1"
-                rank = (f'MATCH({F_quote(calc)}!{a1(row_, 2, True)},{{"{SEVERITIES[0]}","{SEVERITIES[1]}","{SEVERITIES[2]}"}},0)'
+                flag = f"{quote_sheet(calc)}!{a1(row_, 7, True)}=1"
+                rank = (f'MATCH({quote_sheet(calc)}!{a1(row_, 2, True)},{{"{SEVERITIES[0]}","{SEVERITIES[1]}","{SEVERITIES[2]}"}},0)'
                         if c.dynamic else str(SEVERITIES.index(c.severity) + 1))
                 terms.append(f"IF({flag},{rank},9)")
             f = terms[0] if len(terms) == 1 else f"MIN({','.join(terms)})"
