@@ -1,19 +1,27 @@
-"""Consolidate N synthetic filled forms (default 2,000) and compare, in the same run, with
-python-calamine reading the same files and doing nothing else.
+"""Consolidation against what the machine can do: whole process against whole process.
 
-    python bench/bench_consolidate.py [-n 2000] [--out bench/out/consolidate] [--repeat 3]
-                                      [--memory 500,2000] [--keep]
+    python bench/bench_consolidate.py [-n 2000] [--pairs 3] [--memory 500,2000,8000]
+                                      [--workers 2] [--out bench/out/consolidate] [--breakdown]
 
-Forms: the sample plan grown to N units (codes B00000…, each a copy of a sample unit, so kinds,
-clusters and targets are the plan's); one real form per sample unit is issued and filled by the
-demo's simulated staff (varied values, some late, some with mistakes), then copied to N files with
-the unit's identity (unit code, targets digest, embedded plan digest) rewritten inside the package,
-so every file is a distinct unit's realistic form (~55 KB .xlsm).
+Measured (../shared/notes/benchmarks.md):
+- A: `python -m thidua consolidate FOLDER --plan … --period dot-1 -o …` — start-up, imports and
+  reading the plan included, two worker processes (the default).
+- B: `python bench/bare_read.py FOLDER --workers 2` — python-calamine reading the same files'
+  Excel Tables the consolidation reads (the form's identity, unit info, indicators, scores,
+  registrations, members), in two processes, and nothing else: the floor on equal cores.
+- Runs interleaved A B, B A, … (`--pairs`); the ratio A ÷ B is taken per pair and its median and
+  spread printed (goal ≤ 2.0).
+- Memory (`--memory N,…`, separate runs, so sampling never slows a timed run): the peak resident
+  memory of every process of the run (main and workers) summed, sampled from /proc.
 
-Prints seconds and forms/s for: bare calamine (one process), consolidation (default: 2 worker
-processes; and one process), the ratio bare/consolidation (goal ≥ 0.5), and the peak memory of
-the consolidating process (and of its workers) for each N given to --memory, measured in a fresh
-child process each.
+Inputs (made once per N and per form writer, then reused): the sample plan grown to N units (codes
+B00000…). One form per sample unit is issued and filled by the demo's simulated staff; the N
+files are copies with the unit's identity rewritten and every number in "Số liệu" drawn again
+around the filled one, so units differ (no mass ties in rankings). About 2 % of units do not
+report. Beside the forms, the junk real folders hold, in realistic shares: byte-identical
+duplicates (2 %), a unit's second sending with other figures (1 %), corrupt files (0.5 %), foreign
+files — a PDF, a Word letter, a workbook that is not a form, a photo (1 %) — and Excel lock
+files "~$…" (0.5 %).
 """
 from __future__ import annotations
 
@@ -21,16 +29,20 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
+import statistics
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 from pathlib import Path
 
-from timing import timed  # bench/timing.py (this folder is on sys.path when run as a script)
-
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 PERIOD = "dot-1"
+SHARES = {"duplicate": 0.02, "resent": 0.01, "corrupt": 0.005, "foreign": 0.01, "lock": 0.005, "missing": 0.02}
 
 
 def synthetic_plan_workbook(path: Path, n: int) -> Path:
@@ -53,30 +65,159 @@ def _digests(plan, code: str) -> tuple[str, str]:
     return layout_for(plan, unit.kind).digest(unit, plan), digest(plan_json(plan, code))
 
 
-def _rules_stamp() -> str:
-    """The sample plan's rules as shipped (its CSV files) and the form writer's code: cached forms made
-    under other rules, or by another writer (a form with another sheet, another size), are made again."""
+GENERATOR = "2"          # bump when the inputs below are made differently
+
+
+def _stamp() -> str:
+    """The sample plan's rules, the form writer's code and the generator's version: inputs made
+    otherwise are made again."""
     import hashlib
-    root = Path(__file__).resolve().parents[1]
-    h = hashlib.sha256()
-    for p in [*sorted((root / "workbook_templates" / "sample_plan").glob("*.csv")),
-              *sorted((root / "python" / "thidua" / "forms").glob("*.py"))]:
+    h = hashlib.sha256(GENERATOR.encode())
+    for p in [*sorted((ROOT / "workbook_templates" / "sample_plan").glob("*.csv")),
+              *sorted((ROOT / "python" / "thidua" / "forms").glob("*.py"))]:
         h.update(p.name.encode() + p.read_bytes())
     return h.hexdigest()[:16]
 
 
-def make_forms(out: Path, n: int) -> tuple[Path, list[Path]]:
-    """(plan path, N form paths); reused when already made for this N."""
+# --- inputs -------------------------------------------------------------------------------------
+_TEMPLATES: list = []
+
+
+def _entry_cells(members: dict[str, bytes]) -> tuple[str, list[tuple[str, str]]]:
+    """(sheet part, [(cell, field type)]) of the numeric "Số liệu" cells of tblIndicators."""
+    from thidua import contract as C
+    rels = members["xl/_rels/workbook.xml.rels"].decode()
+    for name, data in members.items():
+        if not (name.startswith("xl/worksheets/_rels/") and name.endswith(".rels")):
+            continue
+        for target in re.findall(r'Target="([^"]+table\d+\.xml)"', data.decode()):
+            part = "xl/tables/" + target.rsplit("/", 1)[-1]
+            xml = members[part].decode()
+            if f'displayName="{C.INDICATOR_TABLE}"' not in xml:
+                continue
+            ref = re.search(r'ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"', xml)
+            heads = re.findall(r'<tableColumn [^>]*name="([^"]*)"', xml)
+            from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
+            c0 = xl_cell_to_rowcol(f"{ref.group(1)}1")[1]
+            entry = xl_col_to_name(c0 + heads.index(C.ENTRY))
+            kind = xl_col_to_name(c0 + heads.index(C.FIELD_TYPE))
+            sheet = "xl/worksheets/" + name.rsplit("/", 1)[-1][:-5]
+            xml_s = members[sheet].decode()
+            cells = []
+            for r in range(int(ref.group(2)) + 1, int(ref.group(4)) + 1):
+                t = re.search(rf'<c r="{kind}{r}"[^>]*><is><t>([a-z]+)</t>', xml_s)
+                if t and t.group(1) in ("integer", "number", "percent"):
+                    cells.append((f"{entry}{r}", t.group(1)))
+            assert rels
+            return sheet, cells
+    raise RuntimeError("no tblIndicators in the filled form")
+
+
+def _redraw(data: bytes, cells, rng: random.Random) -> bytes:
+    """Every numeric entry drawn again within ±15 % of the filled figure (integers stay whole)."""
+    text = data.decode()
+    for cell, kind in cells:
+        def swap(m, kind=kind):
+            v = float(m.group(2)) * rng.uniform(0.85, 1.15)
+            v = round(v) if kind == "integer" else round(min(v, 100.0) if kind == "percent" else v, 2)
+            return f"{m.group(1)}{v:g}</v>"
+        text = re.sub(rf'(<c r="{cell}"[^>]*t="n"><v>)([-0-9.eE+]+)</v>', swap, text, count=1)
+    return text.encode()
+
+
+def _write_copy(job) -> tuple[str, float]:
+    """One unit's file (a template's copy with its own identity and figures)."""
+    i, new_code, new_digests, path, seed, later = job
+    code, old, members, mtime, (sheet, cells) = _TEMPLATES[i % len(_TEMPLATES)]
+    rng = random.Random(seed)
+    swap = [(code.encode(), new_code.encode()), (old[0].encode(), new_digests[0].encode()),
+            (old[1].encode(), new_digests[1].encode())]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in members:
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                for a, b in swap:
+                    data = data.replace(a, b)
+                if info.filename == sheet:
+                    data = _redraw(data, cells, rng)
+            z.writestr(info, data)
+    os.utime(path, (mtime + later, mtime + later))
+    return path, mtime
+
+
+def _junk(folder: Path, forms: list[Path], jobs: list, n: int, rng: random.Random) -> dict[str, int]:
+    counts = {}
+    def how_many(kind):
+        return max(1, round(n * SHARES[kind]))
+    picks = rng.sample(range(len(forms)), k=min(len(forms), how_many("duplicate") + how_many("resent")
+                                                  + how_many("corrupt") + how_many("lock")))
+    at = 0
+    for k in range(how_many("duplicate")):          # the same file saved twice ("(1)", "Copy of")
+        src = forms[picks[at]]; at += 1
+        dst = folder / (f"{src.stem} (1){src.suffix}" if k % 2 else f"Copy of {src.name}")
+        shutil.copy2(src, dst)
+    counts["duplicate"] = how_many("duplicate")
+    resent = []
+    for _ in range(how_many("resent")):             # sent again a few days later, other figures
+        j = jobs[picks[at]]; at += 1
+        path = folder / f"{Path(j[3]).stem}_gui_lai{Path(j[3]).suffix}"
+        resent.append((j[0], j[1], j[2], str(path), j[4] + 7_919, 3 * 86_400))
+    for job in resent:
+        _write_copy(job)
+    counts["resent"] = len(resent)
+    for _ in range(how_many("corrupt")):            # cut off in an e-mail attachment
+        src = forms[picks[at]]; at += 1
+        (folder / f"{src.stem}_hong{src.suffix}").write_bytes(src.read_bytes()[: src.stat().st_size // 2])
+    counts["corrupt"] = how_many("corrupt")
+    for k in range(how_many("lock")):               # Excel's owner file of an open workbook
+        src = forms[picks[at]]; at += 1
+        (folder / f"~${src.name[2:]}").write_bytes(b"\x0bNguyen Van A" + b"\x20" * 40 + b"\x00" * 112)
+    counts["lock"] = how_many("lock")
+    foreign = _foreign_files()
+    for k in range(how_many("foreign")):
+        name, data = foreign[k % len(foreign)]
+        stem, dot, ext = name.rpartition(".")
+        (folder / f"{stem}_{k}.{ext}").write_bytes(data)
+    counts["foreign"] = how_many("foreign")
+    return counts
+
+
+def _foreign_files() -> list[tuple[str, bytes]]:
+    """What else lands in a reports folder: a scanned letter, a Word letter, a list kept in Excel,
+    a phone photo."""
+    import io
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["STT", "Họ và tên", "Khoa/phòng", "Ghi chú"])
+    for i in range(60):
+        ws.append([i + 1, f"Nguyễn Văn {chr(65 + i % 26)}", "Khoa Nội", ""])
+    xlsx = io.BytesIO()
+    wb.save(xlsx)
+    docx = io.BytesIO()
+    with zipfile.ZipFile(docx, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
+                   'package/2006/content-types"/>')
+        z.writestr("word/document.xml", "<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/"
+                   "2006/main\"><w:body><w:p><w:r><w:t>Công văn số 12/CĐN</w:t></w:r></w:p></w:body></w:document>")
+    rnd = random.Random(7)
+    pdf = b"%PDF-1.4\n" + bytes(rnd.getrandbits(8) for _ in range(60_000)) + b"\n%%EOF\n"
+    jpg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(rnd.getrandbits(8) for _ in range(150_000)) + b"\xff\xd9"
+    return [("cong_van_bao_cao.pdf", pdf), ("danh_sach_doan_vien.xlsx", xlsx.getvalue()),
+            ("cong_van.docx", docx.getvalue()), ("anh_hoi_nghi.jpg", jpg)]
+
+
+def make_inputs(out: Path, n: int) -> tuple[Path, Path, dict]:
+    """(plan path, folder, counts by kind), reused when already made for this N by this version."""
     from thidua.demo.fill import fill_form
     from thidua.forms.write import form_filename, write_form
     from thidua.plan.read import read_plan
 
-    forms = out / f"forms_{n}"
-    plan_path = out / f"plan_{n}.xlsx"
-    stamp = out / f"forms_{n}.done"
-    if stamp.exists() and plan_path.exists() and stamp.read_text(encoding="utf-8").strip() == _rules_stamp():
-        return plan_path, sorted(forms.iterdir())     # made by the same sample rules: reuse
-    for old in (forms, out / "templates", out / "issued"):
+    folder, plan_path, stamp = out / f"inputs_{n}", out / f"plan_{n}.xlsx", out / f"inputs_{n}.json"
+    if stamp.exists() and plan_path.exists() and folder.is_dir():
+        saved = json.loads(stamp.read_text(encoding="utf-8"))
+        if saved.get("stamp") == _stamp():
+            return plan_path, folder, saved["counts"]
+    for old in (folder, out / f"templates_{n}"):
         if old.exists():
             shutil.rmtree(old)
     out.mkdir(parents=True, exist_ok=True)
@@ -84,151 +225,186 @@ def make_forms(out: Path, n: int) -> tuple[Path, list[Path]]:
     n_base = len({(u.name, u.cluster) for u in big.units})
     period = big.period(PERIOD)
     rng = random.Random(1)
-    templates = []
+    _TEMPLATES.clear()
     for i in range(min(n_base, n)):
         unit = big.unit(f"B{i:05d}")
-        issued = write_form(big, unit, period, out / "issued" / form_filename(unit, period))
-        filled = fill_form(issued, out / "templates" / issued.name, big, unit, period, rng,
+        issued = write_form(big, unit, period, out / f"templates_{n}" / "issued" / form_filename(unit, period))
+        filled = fill_form(issued, out / f"templates_{n}" / issued.name, big, unit, period, rng,
                            late=rng.random() < 0.06, mistakes=1 if rng.random() < 0.15 else 0)
         with zipfile.ZipFile(filled.path) as z:
             members = [(info, z.read(info.filename)) for info in z.infolist()]
-        templates.append((unit.code, _digests(big, unit.code), members, filled.path.stat().st_mtime))
-    forms.mkdir(parents=True)
-    paths = []
+        _TEMPLATES.append((unit.code, _digests(big, unit.code), members, filled.path.stat().st_mtime,
+                           _entry_cells(dict((i.filename, d) for i, d in members))))
+    folder.mkdir(parents=True)
+    missing = set(rng.sample(range(n), k=round(n * SHARES["missing"]))) if n >= 50 else set()
+    jobs = []
     for i in range(n):
-        code, old, members, mtime = templates[i % len(templates)]
-        new_code = f"B{i:05d}"
-        new = _digests(big, new_code)
-        path = forms / form_filename(big.unit(new_code), period)
-        swap = [(code.encode(), new_code.encode()), (old[0].encode(), new[0].encode()),
-                (old[1].encode(), new[1].encode())]
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-            for info, data in members:
-                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-                    for a, b in swap:
-                        data = data.replace(a, b)
-                z.writestr(info, data)
-        os.utime(path, (mtime, mtime))
-        paths.append(path)
-    stamp.write_text(_rules_stamp(), encoding="utf-8")
-    return plan_path, paths
+        if i in missing:
+            continue
+        code = f"B{i:05d}"
+        jobs.append((i, code, _digests(big, code), str(folder / form_filename(big.unit(code), period)), i, 0))
+    import multiprocessing
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        forms = [Path(p) for p, _ in pool.map(_write_copy, jobs, chunksize=32)]
+    counts = {"forms": len(forms), "missing": len(missing), **_junk(folder, forms, jobs, n, rng)}
+    stamp.write_text(json.dumps({"stamp": _stamp(), "counts": counts}), encoding="utf-8")
+    return plan_path, folder, counts
 
 
-def bare_calamine(paths) -> None:
-    """Every Excel Table of the form's contract (what a unit fills and the meta): not the self-check
-    tables the form computes for the person (forms.selfcheck), which nothing reads back."""
-    import python_calamine as pc
-    from thidua import contract as C
-    wanted = {C.META_TABLE, *C.TABLE_COLUMNS}
-    for p in paths:
-        wb = pc.CalamineWorkbook.from_path(str(p), load_tables=True)
-        for name in wb.table_names:
-            if name in wanted:
-                wb.get_table_by_name(name).to_python()
+# --- measuring whole processes --------------------------------------------------------------------
+def _tree(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            with open(f"/proc/{p}/task/{p}/children") as fh:
+                todo.extend(int(c) for c in fh.read().split())
+        except OSError:
+            pass
+    return out
 
 
-def consolidate_once(plan_path: Path, folder: Path, out: Path, workers: int | None) -> dict:
-    from thidua.consolidate.core import run
-    from thidua.plan.read import read_plan
-    plan = read_plan(plan_path)
-    t0 = time.perf_counter()
-    result = run([folder], plan, PERIOD, out, workers=workers)
-    total = time.perf_counter() - t0
-    return {"seconds": total, **{k: round(v, 3) for k, v in result.seconds.items()},
-            "units": len(result.results), "entries": len(result.entries)}
-
-
-def child(args) -> int:
-    """One consolidation in this fresh process; prints JSON with timings and peak memory.
-    --no-preflight: the parser reads each file as it came (the reader before issue 11), to
-    measure what inspecting before parsing costs."""
-    import resource
-    if args.no_preflight:
-        import thidua.read.workbook as W
-        from thidua.read.preflight import Package
-        W.preflight = lambda data, name, path, only=None: Package(data)
-    info = consolidate_once(Path(args.plan), Path(args.folder), Path(args.out_file), args.workers)
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    info["peak_rss_mb"] = me.ru_maxrss / 1024
-    info["workers_peak_rss_mb"] = kids.ru_maxrss / 1024
-    info["cpu_seconds"] = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime   # whole process tree
-    print(json.dumps(info))
+def _hwm_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
     return 0
 
 
-def run_child(plan_path: Path, folder: Path, out_file: Path, workers: int | None, preflight: bool = True) -> dict:
-    cmd = [sys.executable, __file__, "--child", "--plan", str(plan_path), "--folder", str(folder),
-           "--out-file", str(out_file)]
+def run_process(cmd: list[str], sample: bool = False) -> dict:
+    """Wall seconds of one whole process; with `sample`, the summed peak memory of its process
+    tree (each process's own peak, VmHWM, polled every 20 ms; a worker's last 20 ms may be missed)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "python"), "PYTHONHASHSEED": "0"}
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT)
+    peaks: dict[int, int] = {}
+    done = threading.Event()
+
+    def poll():
+        while not done.is_set():
+            for p in _tree(proc.pid):
+                kb = _hwm_kb(p)
+                if kb:
+                    peaks[p] = max(peaks.get(p, 0), kb)
+            time.sleep(0.02)
+    sampler = threading.Thread(target=poll, daemon=True) if sample else None
+    if sampler:
+        sampler.start()
+    stdout, stderr = proc.communicate()
+    seconds = time.perf_counter() - t0
+    done.set()
+    if sampler:
+        sampler.join()
+    if proc.returncode not in (0, 1):                   # 1: some files were refused (the junk)
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stderr.decode()[-3000:]}")
+    return {"seconds": seconds, "memory_mb": sum(peaks.values()) / 1024, "processes": len(peaks),
+            "largest_mb": max(peaks.values(), default=0) / 1024, "stdout": stdout.decode()}
+
+
+def consolidation_cmd(plan: Path, folder: Path, out_file: Path, workers: int | None, json_out: bool = False):
+    cmd = [sys.executable, "-m", "thidua", "consolidate", str(folder), "--plan", str(plan), "--period", PERIOD,
+           "-o", str(out_file)]
     if workers:
         cmd += ["--workers", str(workers)]
-    if not preflight:
-        cmd.append("--no-preflight")
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return cmd + (["--json"] if json_out else [])
+
+
+def bare_cmd(folder: Path, workers: int):
+    from thidua.consolidate.collect import CORE_TABLES
+    return [sys.executable, str(HERE / "bare_read.py"), str(folder), "--tables", ",".join(CORE_TABLES),
+            "--workers", str(workers)]
+
+
+def spread(values: list[float], fmt: str = "{:.2f}") -> str:
+    return (f"median {fmt.format(statistics.median(values))} (min {fmt.format(min(values))}, "
+            f"max {fmt.format(max(values))}, {len(values)} pairs)")
+
+
+def breakdown(plan: Path, folder: Path, out_file: Path, workers: int | None) -> dict:
+    """In-process seconds of the consolidation's own stages (read, compute, write)."""
+    code = ("import json,sys,time; from thidua.plan.read import read_plan; from thidua.consolidate.core import run;"
+            f"t=time.perf_counter(); p=read_plan({str(plan)!r}); t1=time.perf_counter();"
+            f"r=run([{str(folder)!r}], p, {PERIOD!r}, {str(out_file)!r}, workers={workers!r});"
+            "print(json.dumps({'plan': t1-t, **r.seconds}))")
+    return json.loads(run_process([sys.executable, "-c", code])["stdout"].strip().splitlines()[-1])
+
+
+def ties(stdout: str) -> tuple[int, int, int]:
+    """(units, distinct totals, largest group of equal totals) from `consolidate --json`."""
+    from collections import Counter
+    units = json.loads(stdout)["units"]
+    totals = Counter(round(v[0], 6) for v in units.values() if v[0] is not None)
+    return len(units), len(totals), max(totals.values(), default=0)
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", type=int, default=2000)
     ap.add_argument("--out", default="bench/out/consolidate")
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--pairs", type=int, default=3)
+    ap.add_argument("--workers", type=int, default=2, help="worker processes of both (default 2, as the CLI)")
     ap.add_argument("--memory", default="", help="N values for the memory runs, e.g. 500,2000,8000")
-    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    ap.add_argument("--plan", help=argparse.SUPPRESS)
-    ap.add_argument("--folder", help=argparse.SUPPRESS)
-    ap.add_argument("--out-file", help=argparse.SUPPRESS)
-    ap.add_argument("--workers", type=int)
-    ap.add_argument("--skip-one-process", action="store_true", help="skip the one-process comparison run")
-    ap.add_argument("--no-preflight", action="store_true", help=argparse.SUPPRESS)
-    ap.add_argument("--inspection", type=int, default=0, metavar="PAIRS",
-                    help="also measure what inspecting files before parsing costs: PAIRS interleaved runs with "
-                         "and without it (read.preflight), median and spread of the share")
+    ap.add_argument("--breakdown", action="store_true", help="also print the consolidation's stages (in-process)")
     args = ap.parse_args(argv)
-    if args.child:
-        return child(args)
+    sys.path.insert(0, str(ROOT / "python"))
     out = Path(args.out)
     print(f"python {sys.version.split()[0]}; {os.cpu_count()} cores; N = {args.n}")
     t0 = time.perf_counter()
-    plan_path, paths = make_forms(out, args.n)
-    size = sum(p.stat().st_size for p in paths) / len(paths) / 1024
-    print(f"forms: {len(paths)} files, {size:.1f} KiB each on average (ready in {time.perf_counter() - t0:.1f} s)")
-    folder = paths[0].parent
-    n = len(paths)
-    bare = timed("bare python-calamine, the form's tables (one process)", n, lambda: bare_calamine(paths), args.repeat)
-    runs = [run_child(plan_path, folder, out / "tong_hop.xlsx", args.workers) for _ in range(args.repeat)]
-    best = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
-    print(f"{'thidua consolidate (read+check+score+rank+write)':<52} {n:>7} forms {best['seconds']:8.2f} s "
-          f"{n / best['seconds']:9.0f} forms/s   [read {best['read']} s, compute {best['compute']} s, "
-          f"write {best['write']} s; {best['units']} units]")
-    if not args.skip_one_process:
-        one = run_child(plan_path, folder, out / "tong_hop_1.xlsx", 1)
-        print(f"{'  same, one process':<52} {n:>7} forms {one['seconds']:8.2f} s {n / one['seconds']:9.0f} forms/s")
-    ratio = bare / best["seconds"]
-    print(f"speed ratio bare/consolidation: {ratio:.2f} (goal ≥ 0.50: consolidation at least half as fast)")
-    print(f"peak memory at N={n}: consolidating process {best['peak_rss_mb']:.0f} MB, "
-          f"largest worker {best['workers_peak_rss_mb']:.0f} MB; output {(out / 'tong_hop.xlsx').stat().st_size / 1e6:.1f} MB")
-    if args.inspection:
-        import statistics
-        shares, cpu_shares = [], []
-        for i in range(args.inspection):
-            pair = {}
-            for with_it in ((True, False) if i % 2 == 0 else (False, True)):      # A B, B A, ...
-                pair[with_it] = run_child(plan_path, folder, out / "tong_hop_p.xlsx", args.workers, with_it)
-            wall = {k: v["seconds"] for k, v in pair.items()}
-            cpu = {k: v["cpu_seconds"] for k, v in pair.items()}
-            shares.append((wall[True] - wall[False]) / wall[True])
-            cpu_shares.append((cpu[True] - cpu[False]) / cpu[True])
-            print(f"  pair {i + 1}: with inspection {wall[True]:.2f} s ({cpu[True]:.2f} s CPU), without "
-                  f"{wall[False]:.2f} s ({cpu[False]:.2f} s CPU); share {shares[-1]:+.1%} of wall time, "
-                  f"{cpu_shares[-1]:+.1%} of CPU time")
-        print(f"inspection before parsing: median share of consolidation time {statistics.median(shares):+.1%} "
-              f"(min {min(shares):+.1%}, max {max(shares):+.1%}); of CPU time {statistics.median(cpu_shares):+.1%} "
-              f"(min {min(cpu_shares):+.1%}, max {max(cpu_shares):+.1%}); goal ≤ 10%")
+    plan, folder, counts = make_inputs(out, args.n)
+    files = sorted(folder.iterdir())
+    size = sum(p.stat().st_size for p in files if p.suffix == ".xlsm") / max(1, counts["forms"] + counts["duplicate"]
+                                                                             + counts["resent"]) / 1024
+    print(f"inputs: {len(files)} files — {counts['forms']} forms (~{size:.0f} KiB), {counts['duplicate']} duplicates, "
+          f"{counts['resent']} sent twice, {counts['corrupt']} corrupt, {counts['foreign']} foreign, {counts['lock']} "
+          f"lock files; {counts['missing']} units did not report (ready in {time.perf_counter() - t0:.0f} s)")
+    result = out / f"tong_hop_{args.n}.xlsx"
+    cons, bare, ratios = [], [], []
+    for i in range(args.pairs):
+        order = ("A", "B") if i % 2 == 0 else ("B", "A")
+        pair = {}
+        for which in order:
+            if which == "A":
+                result.unlink(missing_ok=True)          # each run starts without an earlier record
+                pair[which] = run_process(consolidation_cmd(plan, folder, result, args.workers))["seconds"]
+            else:
+                pair[which] = run_process(bare_cmd(folder, args.workers))["seconds"]
+        cons.append(pair["A"])
+        bare.append(pair["B"])
+        ratios.append(pair["A"] / pair["B"])
+        print(f"  pair {i + 1} ({' '.join(order)}): consolidation {pair['A']:.2f} s, bare read {pair['B']:.2f} s, "
+              f"ratio {ratios[-1]:.2f}")
+    n = counts["forms"]
+    print(f"thidua consolidate (whole process, {args.workers} workers): {spread(cons)} s; "
+          f"{n / statistics.median(cons):.0f} forms/s")
+    print(f"bare python-calamine read (whole process, {args.workers} processes): {spread(bare)} s; "
+          f"{n / statistics.median(bare):.0f} forms/s")
+    print(f"ratio consolidation ÷ bare read, N={args.n}: {spread(ratios)} — goal ≤ 2.0")
+    result.unlink(missing_ok=True)
+    units, distinct, largest = ties(run_process(consolidation_cmd(plan, folder, result, args.workers, True))["stdout"])
+    print(f"units consolidated: {units}; distinct totals {distinct}, largest tie {largest}; output "
+          f"{result.stat().st_size / 1e6:.1f} MB")
+    if args.breakdown:
+        result.unlink(missing_ok=True)
+        b = breakdown(plan, folder, result, args.workers)
+        print("stages (in-process): " + ", ".join(f"{k} {v:.2f} s" for k, v in b.items()))
+    rows = []
     for m in [int(x) for x in args.memory.split(",") if x.strip()]:
-        p_path, p_paths = make_forms(out, m)
-        r = run_child(p_path, p_paths[0].parent, out / f"tong_hop_{m}.xlsx", args.workers)
-        print(f"memory N={m:>7}: {r['seconds']:7.2f} s, consolidating process {r['peak_rss_mb']:6.0f} MB, "
-              f"largest worker {r['workers_peak_rss_mb']:5.0f} MB, {(r['peak_rss_mb']) * 1024 / m:6.1f} KB per form")
+        p, f, c = make_inputs(out, m)
+        target = out / f"tong_hop_{m}.xlsx"
+        target.unlink(missing_ok=True)
+        a = run_process(consolidation_cmd(p, f, target, args.workers), sample=True)
+        b = run_process(bare_cmd(f, args.workers), sample=True)
+        rows.append((c["forms"], a["memory_mb"]))
+        print(f"memory N={m:>6}: consolidation {a['memory_mb']:6.0f} MB summed over {a['processes']} processes "
+              f"(largest {a['largest_mb']:.0f} MB; {a['seconds']:.1f} s); bare read {b['memory_mb']:5.0f} MB over "
+              f"{b['processes']} processes")
+    for (n1, m1), (n2, m2) in zip(rows, rows[1:]):
+        print(f"memory growth {n1}→{n2} forms: {(m2 - m1) * 1024 / (n2 - n1):.1f} KB per form (summed over processes)")
     return 0
 
 
