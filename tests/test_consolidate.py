@@ -513,3 +513,22 @@ def test_error_counts_come_from_the_reader_or_with_check_from_the_check_engine(p
     for f in unreadable:                 # an unreadable cell: both see it
         assert 1 <= fast.results[f.unit.code].record.errors <= full.results[f.unit.code].record.errors
     assert full.figures()["targets"] == fast.figures()["targets"]
+
+
+def test_row_digests_worked_out_in_the_readers_equal_the_writers(plan, consolidated):
+    """A form's tblUnitInputs digest is computed where the file is read (contract.record_digest); it
+    must be what record_row computes from the record, and a record whose status changed after reading
+    (a duplicate) must get its digest computed again."""
+    from thidua.consolidate import contract as K
+    c, _ = consolidated
+    headers = [h for h, _ in K.raw_columns(c.plan)]
+    memoised = [r for r in c.records if r.digest_memo]
+    assert len(memoised) >= len(c.results) - 2          # nearly every unit came from a form
+    assert any(r.status != R.INCLUDED for r in memoised)   # the inbox has duplicates
+    for rec in memoised:
+        fresh = dataclasses.replace(rec, digest_memo=())
+        assert K.record_row(rec, {}, headers) == K.record_row(fresh, {}, headers)
+    dup = next(r for r in memoised if r.status != R.INCLUDED)
+    assert dup.digest_memo[0] == R.INCLUDED            # worked out before the duplicate was found
+    as_read = dataclasses.replace(dup, status=R.INCLUDED, digest_memo=())
+    assert K.record_row(dup, {}, headers)[-1] != K.record_row(as_read, {}, headers)[-1]

@@ -42,3 +42,28 @@ def test_a_table_is_recorded_as_stream_expects(tmp_path):
     assert {"range", "a_range", "autofilter"} <= set(table) and table["range"] == "A1:B4"
     assert isinstance(getattr(ws, "table_cells", {}), dict)
     wb.close()
+
+
+def test_workbooks_are_zipped_fast_and_whole(tmp_path):
+    """write.xlsx.fast_deflate swaps zipfile's compressor factory while a large workbook is zipped:
+    the hook must exist, the parts must inflate to what was written (CRC checked), and the factory
+    must be zipfile's own again afterwards."""
+    import zipfile
+    import zlib
+
+    from thidua.write.xlsx import atomic_workbook
+    own = zipfile._get_compressor
+    assert list(inspect.signature(own).parameters)[:2] == ["compress_type", "compresslevel"]
+    path = tmp_path / "big.xlsx"
+    with atomic_workbook(path) as wb:
+        ws = wb.add_worksheet("Số liệu")
+        for r in range(3000):
+            ws.write_row(r, 0, [f"Đơn vị {r}", r * 1.5, "Có" if r % 3 else "Không", f"C{r % 9:02d}"])
+    assert zipfile._get_compressor is own
+    with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None
+        info = z.getinfo("xl/worksheets/sheet1.xml")
+        xml = z.read(info)
+        assert info.compress_type == zipfile.ZIP_DEFLATED and b'<c r="B3000"' in xml
+        assert "Đơn vị 2999".encode() in z.read("xl/sharedStrings.xml")
+        assert info.compress_size != len(zlib.compress(xml, 6)) - 6     # not zlib's default level

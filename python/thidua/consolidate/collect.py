@@ -198,7 +198,36 @@ def _form(wb: Workbook, entry: FileEntry, scope: Scope) -> Outcome:
     if scope.check:
         record.findings = tuple((str(f.severity), f.sheet or "", f.cell or "", f.message) for f in found)
     entry.status = INCLUDED
-    return Outcome(entry, [(record, evaluate(record, plan, scope.period, scope.today))])
+    record.digest_memo = K.record_digest(record, _raw_headers(plan))    # here, in parallel, not in the writer
+    return Outcome(entry, [(record, evaluate(record, plan, scope.period, scope.today, parsed=_parsed(form, record)))])
+
+
+def _parsed(form, record: UnitRecord) -> tuple[dict, dict]:
+    """What the form reader already parsed, by the plan's field types, for the record's raw values
+    that are the very cells it parsed: evaluate() need not parse them again."""
+    values = {code: e.parsed.value for code, e in form.values.items()
+              if code in record.values and record.values[code] is e.raw}
+    scores = {code: s.self_score.parsed for code, s in form.scores.items()
+              if code in record.self_scores and record.self_scores[code] is s.self_score.raw}
+    return values, {code: p.value for code, p in scores.items() if p.ok}, set(scores)
+
+
+def members_of_record(plan: Plan, record: UnitRecord) -> tuple:
+    """The submission's member rows as awards.Member (the same reading as the form's check)."""
+    from ..check.awards import member_from_row
+    found = (member_from_row(plan, i + 1, row) for i, row in enumerate(record.members))
+    return tuple(m for m in found if m is not None)
+
+
+_RAW: dict[int, tuple] = {}
+
+
+def _raw_headers(plan: Plan) -> list[str]:
+    """The plan's raw columns of tblUnitInputs (contract.raw_columns), worked out once per plan."""
+    hit = _RAW.get(id(plan))
+    if hit is None or hit[0] is not plan:
+        hit = _RAW[id(plan)] = (plan, [h for h, _ in K.raw_columns(plan)])
+    return hit[1]
 
 
 def period_ok(code: str, scope: Scope) -> bool:
@@ -270,8 +299,10 @@ def record_from_form(form, plan: Plan, entry: FileEntry, wb: Workbook) -> UnitRe
     member_rows = ()
     if members is not None:
         at = {h: members.column(h) for h in C.MEMBER_COLUMNS}
+        used = [j for j in at.values() if j is not None]
         member_rows = tuple(m for _, r, _below in list_rows(members)
-                            if any((m := {h: K.raw_value(r[j]) if j is not None else None for h, j in at.items()}).values()))
+                            if not all(K.blank(r[j]) for j in used)     # most issued rows stay empty
+                            and any((m := {h: K.raw_value(r[j]) if j is not None else None for h, j in at.items()}).values()))
         if members.below:
             flags = (*flags, "row_below_table")
     regs = wb.table(C.REGISTRATION_TABLE)
@@ -286,26 +317,34 @@ def record_from_form(form, plan: Plan, entry: FileEntry, wb: Workbook) -> UnitRe
 
 # --- recomputation ----------------------------------------------------------------------------
 def evaluate(record: UnitRecord, plan: Plan, period: Period | None = None, today: date | None = None,
-             upper: dict | None = None) -> Evaluation:
+             upper: dict | None = None, parsed: tuple | None = None) -> Evaluation:
     """Everything the plan derives from one unit's raw inputs: the same parsing as the form
     reader, the form's formulas (forms.layout), target verdicts (plan.semantics), points and
     rating (score.engine), whether the report date can be true (plan.calendar). The record's
     origin (form or consolidation workbook) does not matter. `upper`: the upper levels' marks
-    (criterion -> points, consolidate.review), never anything the unit typed."""
+    (criterion -> points, consolidate.review), never anything the unit typed. `parsed`: values the
+    form reader parsed from these very raw cells (see _parsed), the same parsing done once."""
     from ..score.engine import score_values
     unit = plan.unit_by_code[record.unit]
     kind = unit.kind
+    done, done_scores, scored = parsed if parsed is not None else ({}, {}, set())
     entered = {}
     for code, raw in record.values.items():
         f = plan.field_by_code.get(code)
         if f is None or f.is_derived:
             continue
-        entered[code] = parse_value(raw, f.type).value
+        entered[code] = done[code] if code in done else parse_value(raw, f.type).value
     derived = expected_formula_values(layout_for(plan, kind), entered)
     values = {**entered, **{code: d.value for code, d in derived.items()}}
     verdicts = {t.code: target_verdict(t.comparator, values.get(t.field), t.value, t.stretch)
                 for t in plan.unit_targets_for(kind)}
-    own = _numbers(record.self_scores)
+    own = {}
+    for code, raw in record.self_scores.items():          # in the record's order, as before
+        if code in scored:
+            if code in done_scores:
+                own[code] = done_scores[code]
+        elif (p := parse_value(raw, "number")).ok:
+            own[code] = p.value
     s = score_values(plan, kind, entered, own, upper or {}, unit, record.unit)
     day = parse_date(record.info.get("ngay_bao_cao"))
     report_date = day.value if day.ok else None
@@ -313,15 +352,6 @@ def evaluate(record: UnitRecord, plan: Plan, period: Period | None = None, today
                       tuple((g.code, g.score, g.max_points) for g in s.groups), s.self_total, s.eligible,
                       s.rating, s.rating_name, s.reason, report_date_problem(report_date, plan, period, today),
                       tuple((c.code, c.computed, c.self_score, c.upper_score, c.final) for c in s.criteria))
-
-
-def _numbers(raws: dict) -> dict:
-    out = {}
-    for code, raw in raws.items():
-        p = parse_value(raw, "number")
-        if p.ok:
-            out[code] = p.value
-    return out
 
 
 # --- a consolidation workbook as input ----------------------------------------------------------

@@ -25,8 +25,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..errors import FileProblem, ThiduaError
 from ..plan.model import Period, Plan
@@ -35,6 +34,9 @@ from ..values import cell_text, fold, format_number_vi, format_percent_vi, parse
 from . import contract as K
 from .industry import SHARE_MEASURES, cluster_targets
 from .records import INCLUDED
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 REPORTED, MISSING = "reported", "missing"
 WHOLE = "*"                                  # the group of a snapshot's whole scope
@@ -256,12 +258,14 @@ class Comparison:
     # --- panels (pandas) -----------------------------------------------------------------------
     def unit_panel(self) -> pd.DataFrame:
         """Long panel: one row per snapshot × unit (total, rating, status)."""
+        import pandas as pd   # only a comparison over time needs it (start-up: 0.25 s)
         rows = [{"snapshot": s.key, "unit": u.code, "cluster": u.cluster, "total": u.total, "rating": u.rating,
                  "status": u.status} for s in self.snapshots for u in s.units.values()]
         return pd.DataFrame(rows, columns=["snapshot", "unit", "cluster", "total", "rating", "status"])
 
     def group_panel(self) -> pd.DataFrame:
         """Long panel: one row per snapshot × group (the whole scope as the current scope covers it) × figure."""
+        import pandas as pd   # only a comparison over time needs it (start-up: 0.25 s)
         rows = []
         for s in self.snapshots:
             for key in self.group_keys:
@@ -320,6 +324,7 @@ class Comparison:
         return [t for t in self.plan.industry_targets() if t.measure in SHARE_MEASURES and t.yearly]
 
     def group_rows(self) -> list[GroupRow]:
+        import pandas as pd   # only a comparison over time needs it (start-up: 0.25 s)
         panel = self.group_panel()
         wide = panel.pivot_table(index=["group", "figure"], columns="snapshot", values="value", aggfunc="first") \
             if not panel.empty else pd.DataFrame()
@@ -640,6 +645,7 @@ def _year_of(meta: dict, created: datetime | None) -> tuple[int | None, str]:
 
 def _declared(path: Path, data: bytes, meta: dict, plan: Plan, why: str) -> Snapshot:
     """Figures as the workbook printed them, from its declared tables by header name."""
+    import pandas as pd   # only a comparison over time needs it (start-up: 0.25 s)
     from ..read.workbook import open_workbook
     clusters = tuple(meta.get("clusters", "").split())
     names = {f"{CLUSTER_TABLE_PREFIX}{_table_suffix(c)}": c for c in clusters}
@@ -735,6 +741,7 @@ def _declared(path: Path, data: bytes, meta: dict, plan: Plan, why: str) -> Snap
 
 
 def _float(v) -> float | None:
+    import pandas as pd   # only a comparison over time needs it (start-up: 0.25 s)
     return None if v is None or pd.isna(v) else float(v)
 
 

@@ -95,11 +95,22 @@ def record_row(rec: UnitRecord, display: dict[str, str], raw_headers: list[str])
     for h in raw_headers:
         prefix, code = h[:3], h[3:]
         row.append(getattr(rec, PREFIX_ATTR[prefix]).get(code))
+    if rec.digest_memo and rec.digest_memo[0] == rec.status:
+        row.append(rec.digest_memo[1])           # worked out in the reading worker (record_digest)
+        return row
     cells = dict(zip([*FIXED_HEADERS, *raw_headers], row))
     from .. import contract as C
     members = [{h: raw_value(m.get(h)) for h in C.MEMBER_COLUMNS} for m in rec.members]
     row.append(input_digest(cells, members))
     return row
+
+
+def record_digest(rec: UnitRecord, raw_headers: list[str]) -> tuple[str, str]:
+    """(status, digest) of the record's tblUnitInputs row, as record_row makes it: computed where the
+    file is read (in parallel), kept on the record, used by the writer while the status is the same
+    (the row's other sealed cells do not change after reading)."""
+    rec.digest_memo = ()
+    return rec.status, record_row(rec, {}, raw_headers)[-1]
 
 
 def record_from_row(headers: list[str], row: list) -> UnitRecord:

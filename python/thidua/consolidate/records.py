@@ -107,6 +107,7 @@ class UnitRecord:
     token_sha256: str = ""           # digest of the form's token (register.py): which issued form it is
     findings: tuple = ()             # the check engine's findings (severity, sheet, cell, message) when run
     digest_ok: bool = True           # carried in a consolidation workbook: its row still matches its digest
+    digest_memo: tuple = field(default=(), compare=False)   # (status, digest of its tblUnitInputs row): contract.record_digest
 
 
 @dataclass

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from json.encoder import encode_basestring as _quote   # json.dumps' own, for ensure_ascii=False
 import unicodedata
 from datetime import date, datetime
 
@@ -28,6 +29,8 @@ SEAL_KEY = "seal"                       # meta key: "C01:hex C02:hex" or "indust
 
 
 def canonical(v) -> str:
+    if type(v) is str:                          # most cells: tested first
+        return v if v.isascii() else unicodedata.normalize("NFC", v)
     if v is None:
         return ""
     if isinstance(v, bool):
@@ -52,9 +55,14 @@ def row_digest(cells: dict, extra=()) -> str:
     """Digest of a row given as {header: value} (empty cells do not count, so adding an empty
     column keeps it) and any rows belonging to it (`extra`: lists of such dicts)."""
     def part(d):
-        return sorted((str(k), c) for k, v in d.items() if (c := canonical(v)) != "")
-    text = json.dumps([part(cells), [part(x) for x in extra]], ensure_ascii=False)
+        pairs = sorted((str(k), c) for k, v in d.items() if (c := canonical(v)) != "")
+        return "[" + ", ".join(f"[{_quote(k)}, {_quote(c)}]" for k, c in pairs) + "]"
+    # the text json.dumps([part(cells), [part(x) for x in extra]], ensure_ascii=False) gives (digests
+    # already in workbooks must still match), built directly: json.dumps' set-up cost, paid per row,
+    # was most of a row's digest
+    text = "[" + part(cells) + ", [" + ", ".join(part(x) for x in extra) + "]]"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
 
 
 def payload(meta: dict[str, str], digests) -> str:

@@ -70,9 +70,41 @@ def atomic_workbook(path: str | Path):
         wb = xlsxwriter.Workbook(tmp, _options())
         yield wb
         try:
-            wb.close()
+            with fast_deflate():
+                wb.close()
         except xlsxwriter.exceptions.FileCreateError as exc:
             raise OSError(str(exc)) from None
+
+
+@contextmanager
+def fast_deflate():
+    """Zip parts deflated at a fast level while the block runs. XlsxWriter deflates at zlib's
+    default level 6; a consolidation's tens of MB of sheet XML took 0.4 s of the run at 2,000
+    forms, ISA-L's level 2 takes 0.03 s for a file about a quarter larger (zlib's level 1, where
+    ISA-L is not installed: 0.14 s). The parts are the same; only how hard they are squeezed
+    differs. zipfile offers no per-archive compressor, so its factory is swapped for the block
+    (single-threaded: nothing else zips meanwhile)."""
+    import zipfile
+    make = getattr(zipfile, "_get_compressor", None)
+    if make is None:                     # another Python's zipfile: its own default
+        yield
+        return
+    try:
+        from isal import isal_zlib as fast
+        level = 2
+    except ImportError:
+        import zlib as fast
+        level = 1
+
+    def compressor(compress_type, compresslevel=None):
+        if compress_type == zipfile.ZIP_DEFLATED:
+            return fast.compressobj(level, fast.DEFLATED, -15)
+        return make(compress_type, compresslevel)
+    zipfile._get_compressor = compressor
+    try:
+        yield
+    finally:
+        zipfile._get_compressor = make
 
 
 def save_atomic(data: bytes, path: str | Path) -> Path:
