@@ -2,6 +2,7 @@
 
     python bench/bench_consolidate.py [-n 2000] [--pairs 3] [--memory 500,2000,8000]
                                       [--workers 2] [--out bench/out/consolidate] [--breakdown]
+                                      [--inspection PAIRS]
 
 Measured (../shared/notes/benchmarks.md):
 - A: `python -m thidua consolidate FOLDER --plan … --period dot-1 -o …` — start-up, imports and
@@ -279,7 +280,9 @@ def _hwm_kb(pid: int) -> int:
 def run_process(cmd: list[str], sample: bool = False) -> dict:
     """Wall seconds of one whole process; with `sample`, the summed peak memory of its process
     tree (each process's own peak, VmHWM, polled every 20 ms; a worker's last 20 ms may be missed)."""
+    import resource
     env = {**os.environ, "PYTHONPATH": str(ROOT / "python"), "PYTHONHASHSEED": "0"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT)
     peaks: dict[int, int] = {}
@@ -302,16 +305,45 @@ def run_process(cmd: list[str], sample: bool = False) -> dict:
         sampler.join()
     if proc.returncode not in (0, 1):                   # 1: some files were refused (the junk)
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stderr.decode()[-3000:]}")
-    return {"seconds": seconds, "memory_mb": sum(peaks.values()) / 1024, "processes": len(peaks),
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)     # the process and every worker it waited for
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return {"seconds": seconds, "cpu": cpu, "memory_mb": sum(peaks.values()) / 1024, "processes": len(peaks),
             "largest_mb": max(peaks.values(), default=0) / 1024, "stdout": stdout.decode()}
 
 
-def consolidation_cmd(plan: Path, folder: Path, out_file: Path, workers: int | None, json_out: bool = False):
-    cmd = [sys.executable, "-m", "thidua", "consolidate", str(folder), "--plan", str(plan), "--period", PERIOD,
-           "-o", str(out_file)]
+def consolidation_cmd(plan: Path, folder: Path, out_file: Path, workers: int | None, json_out: bool = False,
+                      inspection: bool = True):
+    args = ["consolidate", str(folder), "--plan", str(plan), "--period", PERIOD, "-o", str(out_file)]
     if workers:
-        cmd += ["--workers", str(workers)]
-    return cmd + (["--json"] if json_out else [])
+        args += ["--workers", str(workers)]
+    args += ["--json"] if json_out else []
+    if inspection:
+        return [sys.executable, "-m", "thidua", *args]
+    # the reader before issue 11: files handed to the parser as they came (read.preflight skipped)
+    code = ("import thidua.read.workbook as W; from thidua.read.preflight import Package; "
+            "W.preflight = lambda data, name, path, only=None: Package(data); from thidua.cli import main; "
+            f"raise SystemExit(main({args!r}))")
+    return [sys.executable, "-c", code]
+
+
+def inspection_share(plan: Path, folder: Path, out_file: Path, workers: int, pairs: int) -> None:
+    """What inspecting files before parsing costs: consolidations with and without it, interleaved."""
+    shares, cpu_shares = [], []
+    for i in range(pairs):
+        pair = {}
+        for with_it in ((True, False) if i % 2 == 0 else (False, True)):
+            out_file.unlink(missing_ok=True)
+            pair[with_it] = run_process(consolidation_cmd(plan, folder, out_file, workers, inspection=with_it))
+        wall = {k: v["seconds"] for k, v in pair.items()}
+        cpu = {k: v["cpu"] for k, v in pair.items()}
+        shares.append((wall[True] - wall[False]) / wall[True])
+        cpu_shares.append((cpu[True] - cpu[False]) / cpu[True])
+        print(f"  pair {i + 1}: with inspection {wall[True]:.2f} s ({cpu[True]:.2f} s CPU), without "
+              f"{wall[False]:.2f} s ({cpu[False]:.2f} s CPU); share {shares[-1]:+.1%} of wall time, "
+              f"{cpu_shares[-1]:+.1%} of CPU time")
+    print(f"inspection before parsing: median share of consolidation time {statistics.median(shares):+.1%} "
+          f"(min {min(shares):+.1%}, max {max(shares):+.1%}); of CPU time {statistics.median(cpu_shares):+.1%} "
+          f"(min {min(cpu_shares):+.1%}, max {max(cpu_shares):+.1%}); goal ≤ 10%")
 
 
 def bare_cmd(folder: Path, workers: int):
@@ -350,6 +382,9 @@ def main(argv=None) -> int:
     ap.add_argument("--workers", type=int, default=2, help="worker processes of both (default 2, as the CLI)")
     ap.add_argument("--memory", default="", help="N values for the memory runs, e.g. 500,2000,8000")
     ap.add_argument("--breakdown", action="store_true", help="also print the consolidation's stages (in-process)")
+    ap.add_argument("--inspection", type=int, default=0, metavar="PAIRS",
+                    help="also measure what inspecting files before parsing costs (read.preflight): PAIRS "
+                         "interleaved consolidations with and without it, median and spread of the share")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT / "python"))
     out = Path(args.out)
@@ -363,16 +398,18 @@ def main(argv=None) -> int:
           f"{counts['resent']} sent twice, {counts['corrupt']} corrupt, {counts['foreign']} foreign, {counts['lock']} "
           f"lock files; {counts['missing']} units did not report (ready in {time.perf_counter() - t0:.0f} s)")
     result = out / f"tong_hop_{args.n}.xlsx"
-    cons, bare, ratios = [], [], []
+    cons, bare, ratios, cpu = [], [], [], []
     for i in range(args.pairs):
         order = ("A", "B") if i % 2 == 0 else ("B", "A")
         pair = {}
         for which in order:
             if which == "A":
                 result.unlink(missing_ok=True)          # each run starts without an earlier record
-                pair[which] = run_process(consolidation_cmd(plan, folder, result, args.workers))["seconds"]
+                pair[which] = run_process(consolidation_cmd(plan, folder, result, args.workers))
             else:
-                pair[which] = run_process(bare_cmd(folder, args.workers))["seconds"]
+                pair[which] = run_process(bare_cmd(folder, args.workers))
+        cpu.append((pair["A"]["cpu"], pair["B"]["cpu"]))
+        pair = {k: v["seconds"] for k, v in pair.items()}
         cons.append(pair["A"])
         bare.append(pair["B"])
         ratios.append(pair["A"] / pair["B"])
@@ -384,6 +421,8 @@ def main(argv=None) -> int:
     print(f"bare python-calamine read (whole process, {args.workers} processes): {spread(bare)} s; "
           f"{n / statistics.median(bare):.0f} forms/s")
     print(f"ratio consolidation ÷ bare read, N={args.n}: {spread(ratios)} — goal ≤ 2.0")
+    print(f"CPU time (all processes): consolidation {spread([a for a, _ in cpu])} s, bare read "
+          f"{spread([b for _, b in cpu])} s")
     result.unlink(missing_ok=True)
     units, distinct, largest = ties(run_process(consolidation_cmd(plan, folder, result, args.workers, True))["stdout"])
     print(f"units consolidated: {units}; distinct totals {distinct}, largest tie {largest}; output "
@@ -392,6 +431,8 @@ def main(argv=None) -> int:
         result.unlink(missing_ok=True)
         b = breakdown(plan, folder, result, args.workers)
         print("stages (in-process): " + ", ".join(f"{k} {v:.2f} s" for k, v in b.items()))
+    if args.inspection:
+        inspection_share(plan, folder, result, args.workers, args.inspection)
     rows = []
     for m in [int(x) for x in args.memory.split(",") if x.strip()]:
         p, f, c = make_inputs(out, m)

@@ -345,7 +345,7 @@ def evaluate(record: UnitRecord, plan: Plan, period: Period | None = None, today
                 own[code] = done_scores[code]
         elif (p := parse_value(raw, "number")).ok:
             own[code] = p.value
-    s = score_values(plan, kind, entered, own, upper or {}, unit, record.unit)
+    s = score_values(plan, kind, entered, own, upper or {}, unit, record.unit, derived)
     day = parse_date(record.info.get("ngay_bao_cao"))
     report_date = day.value if day.ok else None
     return Evaluation(kind, unit.cluster, report_date, values, verdicts, s.total, s.max_total,

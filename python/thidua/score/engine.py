@@ -100,9 +100,12 @@ def criterion_points(plan: Plan, crit: Criterion, derived: dict) -> tuple[float 
 
 
 def score_values(plan: Plan, kind: str, entered: dict[str, object], self_scores: dict[str, object],
-                 upper_scores: dict[str, object], unit: Unit | None = None, unit_code: str = "") -> ScoreResult:
-    """The core: plain values in, a ScoreResult out (used by files, live books and UDFs)."""
-    derived = expected_formula_values(layout_for(plan, kind), entered)
+                 upper_scores: dict[str, object], unit: Unit | None = None, unit_code: str = "",
+                 derived: dict | None = None) -> ScoreResult:
+    """The core: plain values in, a ScoreResult out (used by files, live books and UDFs).
+    `derived`: expected_formula_values of these entries, when the caller has them already."""
+    if derived is None:
+        derived = expected_formula_values(layout_for(plan, kind), entered)
     scores: list[CriterionScore] = []
     for crit in plan.criteria_for(kind):
         computed, basis = criterion_points(plan, crit, derived)
