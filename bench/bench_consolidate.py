@@ -17,8 +17,9 @@ Measured (../shared/notes/benchmarks.md):
 
 Inputs (made once per N and per form writer, then reused): the sample plan grown to N units (codes
 B00000…). One form per sample unit is issued and filled by the demo's simulated staff; the N
-files are copies with the unit's identity rewritten and every number in "Số liệu" drawn again
-around the filled one, so units differ (no mass ties in rankings). About 2 % of units do not
+files are copies with the unit's identity rewritten, every number in "Số liệu" drawn again
+around the filled one and every self-score drawn again, so units differ (ties only where the
+plan's scoring makes them: criteria met in full or not at all). About 2 % of units do not
 report. Beside the forms, the junk real folders hold, in realistic shares: byte-identical
 duplicates (2 %), a unit's second sending with other figures (1 %), corrupt files (0.5 %), foreign
 files — a PDF, a Word letter, a workbook that is not a form, a photo (1 %) — and Excel lock
@@ -66,7 +67,7 @@ def _digests(plan, code: str) -> tuple[str, str]:
     return layout_for(plan, unit.kind).digest(unit, plan), digest(plan_json(plan, code))
 
 
-GENERATOR = "2"          # bump when the inputs below are made differently
+GENERATOR = "3"          # bump when the inputs below are made differently
 
 
 def _stamp() -> str:
@@ -84,43 +85,57 @@ def _stamp() -> str:
 _TEMPLATES: list = []
 
 
-def _entry_cells(members: dict[str, bytes]) -> tuple[str, list[tuple[str, str]]]:
-    """(sheet part, [(cell, field type)]) of the numeric "Số liệu" cells of tblIndicators."""
-    from thidua import contract as C
-    rels = members["xl/_rels/workbook.xml.rels"].decode()
+def _table_at(members: dict[str, bytes], table: str) -> tuple[str, int, int, int, list[str]]:
+    """(sheet part, first column index, first data row, last row, headers) of an Excel Table."""
+    from xlsxwriter.utility import xl_cell_to_rowcol
     for name, data in members.items():
         if not (name.startswith("xl/worksheets/_rels/") and name.endswith(".rels")):
             continue
         for target in re.findall(r'Target="([^"]+table\d+\.xml)"', data.decode()):
-            part = "xl/tables/" + target.rsplit("/", 1)[-1]
-            xml = members[part].decode()
-            if f'displayName="{C.INDICATOR_TABLE}"' not in xml:
+            xml = members["xl/tables/" + target.rsplit("/", 1)[-1]].decode()
+            if f'displayName="{table}"' not in xml:
                 continue
             ref = re.search(r'ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"', xml)
             heads = re.findall(r'<tableColumn [^>]*name="([^"]*)"', xml)
-            from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
-            c0 = xl_cell_to_rowcol(f"{ref.group(1)}1")[1]
-            entry = xl_col_to_name(c0 + heads.index(C.ENTRY))
-            kind = xl_col_to_name(c0 + heads.index(C.FIELD_TYPE))
-            sheet = "xl/worksheets/" + name.rsplit("/", 1)[-1][:-5]
-            xml_s = members[sheet].decode()
-            cells = []
-            for r in range(int(ref.group(2)) + 1, int(ref.group(4)) + 1):
-                t = re.search(rf'<c r="{kind}{r}"[^>]*><is><t>([a-z]+)</t>', xml_s)
-                if t and t.group(1) in ("integer", "number", "percent"):
-                    cells.append((f"{entry}{r}", t.group(1)))
-            assert rels
-            return sheet, cells
-    raise RuntimeError("no tblIndicators in the filled form")
+            return ("xl/worksheets/" + name.rsplit("/", 1)[-1][:-5], xl_cell_to_rowcol(f"{ref.group(1)}1")[1],
+                    int(ref.group(2)) + 1, int(ref.group(4)), heads)
+    raise RuntimeError(f"no {table} in the filled form")
+
+
+def _entry_cells(members: dict[str, bytes]) -> dict[str, list[tuple[str, str, float | None]]]:
+    """{sheet part: [(cell, kind, maximum)]}: the numeric "Số liệu" cells of tblIndicators (kind: the
+    field type) and the self-scores of tblScores (kind "score", maximum: the criterion's points)."""
+    from xlsxwriter.utility import xl_col_to_name
+    from thidua import contract as C
+    out: dict[str, list] = {}
+    sheet, c0, first, last, heads = _table_at(members, C.INDICATOR_TABLE)
+    xml = members[sheet].decode()
+    entry, kind = xl_col_to_name(c0 + heads.index(C.ENTRY)), xl_col_to_name(c0 + heads.index(C.FIELD_TYPE))
+    for r in range(first, last + 1):
+        t = re.search(rf'<c r="{kind}{r}"[^>]*><is><t>([a-z]+)</t>', xml)
+        if t and t.group(1) in ("integer", "number", "percent"):
+            out.setdefault(sheet, []).append((f"{entry}{r}", t.group(1), None))
+    sheet, c0, first, last, heads = _table_at(members, C.SCORE_TABLE)
+    xml = members[sheet].decode()
+    own, points = xl_col_to_name(c0 + heads.index(C.SELF_SCORE)), xl_col_to_name(c0 + heads.index(C.POINTS))
+    for r in range(first, last + 1):
+        p = re.search(rf'<c r="{points}{r}"[^>]*><v>([-0-9.eE+]+)</v>', xml)
+        if p:
+            out.setdefault(sheet, []).append((f"{own}{r}", "score", float(p.group(1))))
+    return out
 
 
 def _redraw(data: bytes, cells, rng: random.Random) -> bytes:
-    """Every numeric entry drawn again within ±15 % of the filled figure (integers stay whole)."""
+    """Every numeric entry drawn again within ±15 % of the filled figure (integers stay whole); a
+    self-score anywhere from 60 % of the points to all of them, in quarter points."""
     text = data.decode()
-    for cell, kind in cells:
-        def swap(m, kind=kind):
-            v = float(m.group(2)) * rng.uniform(0.85, 1.15)
-            v = round(v) if kind == "integer" else round(min(v, 100.0) if kind == "percent" else v, 2)
+    for cell, kind, top in cells:
+        def swap(m, kind=kind, top=top):
+            if kind == "score":
+                v = round(top * rng.uniform(0.6, 1.0) * 4) / 4
+            else:
+                v = float(m.group(2)) * rng.uniform(0.85, 1.15)
+                v = round(v) if kind == "integer" else round(min(v, 100.0) if kind == "percent" else v, 2)
             return f"{m.group(1)}{v:g}</v>"
         text = re.sub(rf'(<c r="{cell}"[^>]*t="n"><v>)([-0-9.eE+]+)</v>', swap, text, count=1)
     return text.encode()
@@ -129,7 +144,7 @@ def _redraw(data: bytes, cells, rng: random.Random) -> bytes:
 def _write_copy(job) -> tuple[str, float]:
     """One unit's file (a template's copy with its own identity and figures)."""
     i, new_code, new_digests, path, seed, later = job
-    code, old, members, mtime, (sheet, cells) = _TEMPLATES[i % len(_TEMPLATES)]
+    code, old, members, mtime, cells = _TEMPLATES[i % len(_TEMPLATES)]
     rng = random.Random(seed)
     swap = [(code.encode(), new_code.encode()), (old[0].encode(), new_digests[0].encode()),
             (old[1].encode(), new_digests[1].encode())]
@@ -138,8 +153,8 @@ def _write_copy(job) -> tuple[str, float]:
             if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
                 for a, b in swap:
                     data = data.replace(a, b)
-                if info.filename == sheet:
-                    data = _redraw(data, cells, rng)
+                if info.filename in cells:
+                    data = _redraw(data, cells[info.filename], rng)
             z.writestr(info, data)
     os.utime(path, (mtime + later, mtime + later))
     return path, mtime
@@ -277,23 +292,40 @@ def _hwm_kb(pid: int) -> int:
     return 0
 
 
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def run_process(cmd: list[str], sample: bool = False) -> dict:
-    """Wall seconds of one whole process; with `sample`, the summed peak memory of its process
-    tree (each process's own peak, VmHWM, polled every 20 ms; a worker's last 20 ms may be missed)."""
+    """Wall seconds of one whole process; with `sample`, the memory of its process tree: each
+    process's own peak (VmHWM) summed — an upper bound, since forked workers count the pages they
+    share with the main process in full — and the peak of the tree's summed proportional set size
+    (PSS: shared pages split between the processes sharing them). Polled every 20 ms."""
     import resource
     env = {**os.environ, "PYTHONPATH": str(ROOT / "python"), "PYTHONHASHSEED": "0"}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT)
     peaks: dict[int, int] = {}
+    pss = [0]
     done = threading.Event()
 
     def poll():
         while not done.is_set():
+            now = 0
             for p in _tree(proc.pid):
                 kb = _hwm_kb(p)
                 if kb:
                     peaks[p] = max(peaks.get(p, 0), kb)
+                    now += _pss_kb(p)
+            pss[0] = max(pss[0], now)
             time.sleep(0.02)
     sampler = threading.Thread(target=poll, daemon=True) if sample else None
     if sampler:
@@ -307,7 +339,8 @@ def run_process(cmd: list[str], sample: bool = False) -> dict:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stderr.decode()[-3000:]}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)     # the process and every worker it waited for
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    return {"seconds": seconds, "cpu": cpu, "memory_mb": sum(peaks.values()) / 1024, "processes": len(peaks),
+    return {"seconds": seconds, "cpu": cpu, "memory_mb": sum(peaks.values()) / 1024, "pss_mb": pss[0] / 1024,
+            "processes": len(peaks),
             "largest_mb": max(peaks.values(), default=0) / 1024, "stdout": stdout.decode()}
 
 
@@ -440,12 +473,14 @@ def main(argv=None) -> int:
         target.unlink(missing_ok=True)
         a = run_process(consolidation_cmd(p, f, target, args.workers), sample=True)
         b = run_process(bare_cmd(f, args.workers), sample=True)
-        rows.append((c["forms"], a["memory_mb"]))
-        print(f"memory N={m:>6}: consolidation {a['memory_mb']:6.0f} MB summed over {a['processes']} processes "
-              f"(largest {a['largest_mb']:.0f} MB; {a['seconds']:.1f} s); bare read {b['memory_mb']:5.0f} MB over "
-              f"{b['processes']} processes")
-    for (n1, m1), (n2, m2) in zip(rows, rows[1:]):
-        print(f"memory growth {n1}→{n2} forms: {(m2 - m1) * 1024 / (n2 - n1):.1f} KB per form (summed over processes)")
+        rows.append((c["forms"], a["memory_mb"], a["pss_mb"], a["largest_mb"]))
+        print(f"memory N={m:>6}: consolidation {a['memory_mb']:6.0f} MB, peaks summed over {a['processes']} "
+              f"processes (largest {a['largest_mb']:.0f} MB); peak of the summed PSS {a['pss_mb']:.0f} MB "
+              f"({a['seconds']:.1f} s); bare read {b['memory_mb']:5.0f} MB, PSS {b['pss_mb']:.0f} MB")
+    for (n1, m1, p1, l1), (n2, m2, p2, l2) in zip(rows, rows[1:]):
+        print(f"memory growth {n1}→{n2} forms, KB per form: peaks summed {(m2 - m1) * 1024 / (n2 - n1):.1f}, "
+              f"summed PSS {(p2 - p1) * 1024 / (n2 - n1):.1f}, of which the consolidating process "
+              f"{(l2 - l1) * 1024 / (n2 - n1):.1f}")
     return 0
 
 

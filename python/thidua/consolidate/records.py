@@ -107,7 +107,10 @@ class UnitRecord:
     token_sha256: str = ""           # digest of the form's token (register.py): which issued form it is
     findings: tuple = ()             # the check engine's findings (severity, sheet, cell, message) when run
     digest_ok: bool = True           # carried in a consolidation workbook: its row still matches its digest
-    digest_memo: tuple = field(default=(), compare=False)   # (status, digest of its tblUnitInputs row): contract.record_digest
+    # (status, digest of its tblUnitInputs row), set where the file was read (contract.record_digest).
+    # Not an __init__ field, so dataclasses.replace gives a record without it (its content may differ);
+    # a record is not changed in place after reading.
+    digest_memo: tuple = field(default=(), compare=False, init=False, repr=False)
 
 
 @dataclass

@@ -79,7 +79,7 @@ def combine(plan: Plan, unit: str, by_period: dict[str, UnitRecord]) -> tuple[Un
                    via="; ".join(dict.fromkeys(by_period[p].via for p in periods if by_period[p].via)),
                    errors=sum(by_period[p].errors for p in periods),
                    warnings=sum(by_period[p].warnings for p in periods),
-                   findings=tuple(x for p in periods for x in by_period[p].findings), digest_memo=())
+                   findings=tuple(x for p in periods for x in by_period[p].findings))
     return year, cov
 
 
