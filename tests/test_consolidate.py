@@ -528,7 +528,10 @@ def test_row_digests_worked_out_in_the_readers_equal_the_writers(plan, consolida
     for rec in memoised:
         fresh = dataclasses.replace(rec)                     # a copy never carries the memo
         assert fresh.digest_memo == ()
-        assert K.record_row(rec, {}, headers) == K.record_row(fresh, {}, headers)
+        row = K.record_row(fresh, {}, headers)
+        assert K.record_row(rec, {}, headers) == row
+        members = [{h: K.raw_value(m.get(h)) for h in C.MEMBER_COLUMNS} for m in rec.members]
+        assert row[-1] == K.input_digest(dict(zip([*K.FIXED_HEADERS, *headers], row[:-1])), members)   # as read back
     dup = next(r for r in memoised if r.status != R.INCLUDED)
     assert dup.digest_memo[0] == R.INCLUDED            # worked out before the duplicate was found
     as_read = dataclasses.replace(dup, status=R.INCLUDED)

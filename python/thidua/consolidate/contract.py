@@ -97,11 +97,8 @@ def record_row(rec: UnitRecord, display: dict[str, str], raw_headers: list[str])
         row.append(getattr(rec, PREFIX_ATTR[prefix]).get(code))
     if rec.digest_memo and rec.digest_memo[0] == rec.status:
         row.append(rec.digest_memo[1])           # worked out in the reading worker (record_digest)
-        return row
-    cells = dict(zip([*FIXED_HEADERS, *raw_headers], row))
-    from .. import contract as C
-    members = [{h: raw_value(m.get(h)) for h in C.MEMBER_COLUMNS} for m in rec.members]
-    row.append(input_digest(cells, members))
+    else:
+        row.append(_digest(rec, raw_headers))
     return row
 
 
@@ -109,8 +106,35 @@ def record_digest(rec: UnitRecord, raw_headers: list[str]) -> tuple[str, str]:
     """(status, digest) of the record's tblUnitInputs row, as record_row makes it: computed where the
     file is read (in parallel), kept on the record, used by the writer while the status is the same
     (the row's other sealed cells do not change after reading)."""
-    rec.digest_memo = ()
-    return rec.status, record_row(rec, {}, raw_headers)[-1]
+    return rec.status, _digest(rec, raw_headers)
+
+
+_SEALED_FIXED = tuple((fold(h), attr) for h, attr in FIXED if attr is not None)
+_FOLDED_RAW: dict[tuple, list] = {}
+
+
+def _digest(rec: UnitRecord, raw_headers: list[str]) -> str:
+    """input_digest of the record's row, taken from the record directly: the same cells (the sealed
+    fixed columns, every raw column, the member rows), without building the row first."""
+    from .. import contract as C
+    key = tuple(raw_headers)
+    raw = _FOLDED_RAW.get(key)
+    if raw is None:
+        if len(_FOLDED_RAW) > 16:
+            _FOLDED_RAW.clear()
+        raw = _FOLDED_RAW[key] = [(fold(h), PREFIX_ATTR[h[:3]], h[3:]) for h in raw_headers]
+    cells = {}
+    for folded, attr in _SEALED_FIXED:
+        if attr in ("flags", "collective"):
+            cells[folded] = " ".join(getattr(rec, attr)) or None
+        else:
+            v = getattr(rec, attr)
+            cells[folded] = None if v == "" else v
+    parts = {attr: getattr(rec, attr) for attr in PREFIX_ATTR.values()}
+    for folded, attr, code in raw:
+        cells[folded] = parts[attr].get(code)
+    members = [{fold(h): raw_value(m.get(h)) for h in C.MEMBER_COLUMNS} for m in rec.members]
+    return row_digest(cells, members)
 
 
 def record_from_row(headers: list[str], row: list) -> UnitRecord:

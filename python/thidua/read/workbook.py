@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import stat
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -199,12 +200,22 @@ def _open_calamine(path: Path, package: Package, only, below) -> Workbook:
         if only is not None and name not in only:
             continue
         t = wb.get_table_by_name(name)
-        rows = [[nfc(v) if type(v) is str else v for v in r] for r in t.to_python()]
+        rows = t.to_python()
+        if not _composed(rows):
+            rows = [[nfc(v) if type(v) is str else v for v in r] for r in rows]
         table = Table(name, nfc(t.sheet), [fold(c) for c in t.columns], rows, t.start[0], t.start[1])
         if name in below and package.cells_below(name):
             table.below = _rows_below(wb, t, table)
         tables[name] = table
     return Workbook(path, tables, [nfc(s) for s in wb.sheet_names], "calamine")
+
+
+def _composed(rows: list[list]) -> bool:
+    """Is every text of the table composed (NFC) already, as files saved by Excel nearly always are?
+    One check over the texts joined by NUL — a character that composes with nothing, so the whole is
+    NFC exactly when each text is — instead of one call per cell."""
+    texts = [v for r in rows for v in r if type(v) is str]
+    return not texts or unicodedata.is_normalized("NFC", "\0".join(texts))
 
 
 def _rows_below(wb, t, table: Table) -> list[list]:
