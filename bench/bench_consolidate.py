@@ -281,22 +281,12 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
-def _hwm_kb(pid: int) -> int:
+def _proc_kb(pid: int, part: str, key: str) -> int:
+    """A figure in kB from /proc/<pid>/<part> ("VmHWM:" of status, "Pss:" of smaps_rollup); 0 when gone."""
     try:
-        with open(f"/proc/{pid}/status") as fh:
+        with open(f"/proc/{pid}/{part}") as fh:
             for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _pss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as fh:
-            for line in fh:
-                if line.startswith("Pss:"):
+                if line.startswith(key):
                     return int(line.split()[1])
     except OSError:
         pass
@@ -321,10 +311,10 @@ def run_process(cmd: list[str], sample: bool = False) -> dict:
         while not done.is_set():
             now = 0
             for p in _tree(proc.pid):
-                kb = _hwm_kb(p)
+                kb = _proc_kb(p, "status", "VmHWM:")
                 if kb:
                     peaks[p] = max(peaks.get(p, 0), kb)
-                    now += _pss_kb(p)
+                    now += _proc_kb(p, "smaps_rollup", "Pss:")
             pss[0] = max(pss[0], now)
             time.sleep(0.02)
     sampler = threading.Thread(target=poll, daemon=True) if sample else None
