@@ -110,6 +110,7 @@ class StreamSheet(Worksheet):
                    for j in range(n_cols)]
         convert = self._convert_date_time
         not_plain = _NOT_PLAIN.search
+        bodies: dict[str, str] = {}        # text -> its XML: codes, names and labels repeat row after row
 
         out = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="")
         count = 0
@@ -125,7 +126,11 @@ class StreamSheet(Worksheet):
                 t = type(v)
                 if t is str:
                     if v:
-                        body = _text(v) if len(v) > STRING_MAX or not_plain(v) else ">" + v
+                        body = bodies.get(v)
+                        if body is None:
+                            body = _text(v) if len(v) > STRING_MAX or not_plain(v) else ">" + v
+                            if len(v) <= 200 and len(bodies) < 50_000:
+                                bodies[v] = body
                         cells.append(f'<c r="{letters[j]}{n}"{s_text[j]} t="inlineStr"><is><t{body}</t></is></c>')
                 elif t is int or t is float:
                     if math.isfinite(v):

@@ -229,19 +229,29 @@ class Renderer:
 
             getters = [c.get for c in cols]
             bool_text = [None if c.kind == "raw" else BOOL_WORDS for c in cols]     # as _plain shows them
+            names = [c.value for c in cols] if all(isinstance(c.value, str) for c in cols) else None
 
             def values():
                 for rec in records:
-                    yield [get(rec) for get in getters]
+                    if names is not None and type(rec) is dict:     # rows given as dicts: one lookup a cell
+                        yield [rec.get(name) for name in names]
+                    else:
+                        yield [get(rec) for get in getters]
 
             wrapped_widths = [(j, widths[j]) for j in wrapped]
+            known: dict[tuple, int] = {}              # (text, width) -> lines: names and labels repeat row after row
 
             def height(vals):
                 n = 1
                 for j, w in wrapped_widths:
                     v = vals[j]
                     if type(v) is str and len(v) > 4:      # shorter than any column: one line
-                        n = max(n, self.lines(v, w))
+                        lines = known.get((v, w))
+                        if lines is None:
+                            lines = self.lines(v, w)
+                            if len(known) < 50_000:
+                                known[(v, w)] = lines
+                        n = max(n, lines)
                 return self.row_height(n) if n > 1 else None
 
             # date columns left to the value's type: a date, or a date with its time (as cell() does)
