@@ -12,8 +12,9 @@ Measured (../shared/notes/benchmarks.md):
   registrations, members), in two processes, and nothing else: the floor on equal cores.
 - Runs interleaved A B, B A, … (`--pairs`); the ratio A ÷ B is taken per pair and its median and
   spread printed (goal ≤ 2.0).
-- Memory (`--memory N,…`, separate runs, so sampling never slows a timed run): the peak resident
-  memory of every process of the run (main and workers) summed, sampled from /proc.
+- Memory (`--memory N,…`, separate runs, so sampling never slows a timed run), sampled from /proc:
+  every process's peak resident memory (main and workers) summed, and the peak of the summed
+  proportional set size (forked workers share the main process's pages; the first counts them in each).
 
 Inputs (made once per N and per form writer, then reused): the sample plan grown to N units (codes
 B00000…). One form per sample unit is issued and filled by the demo's simulated staff; the N

@@ -198,36 +198,18 @@ def _form(wb: Workbook, entry: FileEntry, scope: Scope) -> Outcome:
     if scope.check:
         record.findings = tuple((str(f.severity), f.sheet or "", f.cell or "", f.message) for f in found)
     entry.status = INCLUDED
-    record.digest_memo = K.record_digest(record, _raw_headers(plan))    # here, in parallel, not in the writer
+    record.digest_memo = K.record_digest(record, K.raw_headers(plan))    # here, in parallel, not in the writer
     return Outcome(entry, [(record, evaluate(record, plan, scope.period, scope.today, parsed=_parsed(form, record)))])
 
 
 def _parsed(form, record: UnitRecord) -> tuple[dict, dict]:
-    """What the form reader already parsed, by the plan's field types, for the record's raw values
-    that are the very cells it parsed: evaluate() need not parse them again."""
+    """({field: value}, {criterion: Parsed}): what the form reader already parsed, by the plan's field
+    types, from the very cells the record holds, so evaluate() need not parse them again."""
     values = {code: e.parsed.value for code, e in form.values.items()
               if code in record.values and record.values[code] is e.raw}
     scores = {code: s.self_score.parsed for code, s in form.scores.items()
               if code in record.self_scores and record.self_scores[code] is s.self_score.raw}
-    return values, {code: p.value for code, p in scores.items() if p.ok}, set(scores)
-
-
-def members_of_record(plan: Plan, record: UnitRecord) -> tuple:
-    """The submission's member rows as awards.Member (the same reading as the form's check)."""
-    from ..check.awards import member_from_row
-    found = (member_from_row(plan, i + 1, row) for i, row in enumerate(record.members))
-    return tuple(m for m in found if m is not None)
-
-
-_RAW: dict[int, tuple] = {}
-
-
-def _raw_headers(plan: Plan) -> list[str]:
-    """The plan's raw columns of tblUnitInputs (contract.raw_columns), worked out once per plan."""
-    hit = _RAW.get(id(plan))
-    if hit is None or hit[0] is not plan:
-        hit = _RAW[id(plan)] = (plan, [h for h, _ in K.raw_columns(plan)])
-    return hit[1]
+    return values, scores
 
 
 def period_ok(code: str, scope: Scope) -> bool:
@@ -327,7 +309,7 @@ def evaluate(record: UnitRecord, plan: Plan, period: Period | None = None, today
     from ..score.engine import score_values
     unit = plan.unit_by_code[record.unit]
     kind = unit.kind
-    done, done_scores, scored = parsed if parsed is not None else ({}, {}, set())
+    done, done_scores = parsed if parsed is not None else ({}, {})
     entered = {}
     for code, raw in record.values.items():
         f = plan.field_by_code.get(code)
@@ -339,11 +321,9 @@ def evaluate(record: UnitRecord, plan: Plan, period: Period | None = None, today
     verdicts = {t.code: target_verdict(t.comparator, values.get(t.field), t.value, t.stretch)
                 for t in plan.unit_targets_for(kind)}
     own = {}
-    for code, raw in record.self_scores.items():          # in the record's order, as before
-        if code in scored:
-            if code in done_scores:
-                own[code] = done_scores[code]
-        elif (p := parse_value(raw, "number")).ok:
+    for code, raw in record.self_scores.items():
+        p = done_scores.get(code) or parse_value(raw, "number")
+        if p.ok:
             own[code] = p.value
     s = score_values(plan, kind, entered, own, upper or {}, unit, record.unit, derived)
     day = parse_date(record.info.get("ngay_bao_cao"))

@@ -35,7 +35,7 @@ from . import contract as K
 from .industry import SHARE_MEASURES, cluster_targets
 from .records import INCLUDED
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:      # pandas is imported where a comparison uses it: not at start-up (0.25 s)
     import pandas as pd
 
 REPORTED, MISSING = "reported", "missing"
@@ -258,14 +258,14 @@ class Comparison:
     # --- panels (pandas) -----------------------------------------------------------------------
     def unit_panel(self) -> pd.DataFrame:
         """Long panel: one row per snapshot × unit (total, rating, status)."""
-        import pandas as pd   # only a comparison over time needs it (start-up: 0.25 s)
+        import pandas as pd
         rows = [{"snapshot": s.key, "unit": u.code, "cluster": u.cluster, "total": u.total, "rating": u.rating,
                  "status": u.status} for s in self.snapshots for u in s.units.values()]
         return pd.DataFrame(rows, columns=["snapshot", "unit", "cluster", "total", "rating", "status"])
 
     def group_panel(self) -> pd.DataFrame:
         """Long panel: one row per snapshot × group (the whole scope as the current scope covers it) × figure."""
-        import pandas as pd   # only a comparison over time needs it (start-up: 0.25 s)
+        import pandas as pd
         rows = []
         for s in self.snapshots:
             for key in self.group_keys:
@@ -324,7 +324,7 @@ class Comparison:
         return [t for t in self.plan.industry_targets() if t.measure in SHARE_MEASURES and t.yearly]
 
     def group_rows(self) -> list[GroupRow]:
-        import pandas as pd   # only a comparison over time needs it (start-up: 0.25 s)
+        import pandas as pd
         panel = self.group_panel()
         wide = panel.pivot_table(index=["group", "figure"], columns="snapshot", values="value", aggfunc="first") \
             if not panel.empty else pd.DataFrame()
@@ -645,7 +645,7 @@ def _year_of(meta: dict, created: datetime | None) -> tuple[int | None, str]:
 
 def _declared(path: Path, data: bytes, meta: dict, plan: Plan, why: str) -> Snapshot:
     """Figures as the workbook printed them, from its declared tables by header name."""
-    import pandas as pd   # only a comparison over time needs it (start-up: 0.25 s)
+    import pandas as pd
     from ..read.workbook import open_workbook
     clusters = tuple(meta.get("clusters", "").split())
     names = {f"{CLUSTER_TABLE_PREFIX}{_table_suffix(c)}": c for c in clusters}
@@ -741,7 +741,7 @@ def _declared(path: Path, data: bytes, meta: dict, plan: Plan, why: str) -> Snap
 
 
 def _float(v) -> float | None:
-    import pandas as pd   # only a comparison over time needs it (start-up: 0.25 s)
+    import pandas as pd
     return None if v is None or pd.isna(v) else float(v)
 
 

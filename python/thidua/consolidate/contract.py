@@ -69,6 +69,19 @@ def raw_columns(plan) -> list[tuple[str, str]]:
     return cols
 
 
+_RAW_HEADERS: dict[int, tuple] = {}
+
+
+def raw_headers(plan) -> list[str]:
+    """The headers of raw_columns(plan), worked out once per plan (a form's row digest needs them)."""
+    hit = _RAW_HEADERS.get(id(plan))
+    if hit is None or hit[0] is not plan:
+        if len(_RAW_HEADERS) > 16:
+            _RAW_HEADERS.clear()
+        hit = _RAW_HEADERS[id(plan)] = (plan, [h for h, _ in raw_columns(plan)])
+    return hit[1]
+
+
 def sealed_headers(headers) -> list[str]:
     """The columns of tblUnitInputs a row's digest covers: all but the display-only ones."""
     display = {h for h, attr in FIXED if attr is None}
@@ -110,19 +123,19 @@ def record_digest(rec: UnitRecord, raw_headers: list[str]) -> tuple[str, str]:
 
 
 _SEALED_FIXED = tuple((fold(h), attr) for h, attr in FIXED if attr is not None)
-_FOLDED_RAW: dict[tuple, list] = {}
+_FOLDED_RAW: dict[int, tuple] = {}        # id of a raw_headers list -> (the list, its folded cells)
 
 
 def _digest(rec: UnitRecord, raw_headers: list[str]) -> str:
     """input_digest of the record's row, taken from the record directly: the same cells (the sealed
     fixed columns, every raw column, the member rows), without building the row first."""
     from .. import contract as C
-    key = tuple(raw_headers)
-    raw = _FOLDED_RAW.get(key)
-    if raw is None:
+    hit = _FOLDED_RAW.get(id(raw_headers))     # one list serves every row of a run
+    if hit is None or hit[0] is not raw_headers:
         if len(_FOLDED_RAW) > 16:
             _FOLDED_RAW.clear()
-        raw = _FOLDED_RAW[key] = [(fold(h), PREFIX_ATTR[h[:3]], h[3:]) for h in raw_headers]
+        hit = _FOLDED_RAW[id(raw_headers)] = (raw_headers, [(fold(h), PREFIX_ATTR[h[:3]], h[3:]) for h in raw_headers])
+    raw = hit[1]
     cells = {}
     for folded, attr in _SEALED_FIXED:
         if attr in ("flags", "collective"):

@@ -21,7 +21,7 @@ from . import levels as LV
 from . import ranking as RK
 from . import review as RV
 from . import year as YR
-from .collect import Scope, admit, evaluate, inspect_all, members_of_record
+from .collect import Scope, admit, evaluate, inspect_all
 from .records import INCLUDED as RV_INCLUDED
 from .records import OUT_OF_SCOPE, REJECTED, FileEntry, UnitRecord, UnitResult
 
@@ -289,6 +289,13 @@ def _note_edited(outcomes, winners, entries: list[FileEntry], plan: Plan) -> Non
 
 def _v(x) -> str:
     return "(trống)" if x in (None, "") else str(x)
+
+
+def members_of_record(plan: Plan, record: UnitRecord) -> tuple:
+    """The submission's member rows as awards.Member (the same reading as the form's check)."""
+    from ..check.awards import member_from_row
+    found = (member_from_row(plan, i + 1, row) for i, row in enumerate(record.members))
+    return tuple(m for m in found if m is not None)
 
 
 def _in_scope(c: INV.Candidate, entries: list[FileEntry], scope: Scope) -> bool:

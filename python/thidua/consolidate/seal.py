@@ -17,9 +17,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from json.encoder import encode_basestring as _quote   # json.dumps' own, for ensure_ascii=False
 import unicodedata
 from datetime import date, datetime
+from json.encoder import encode_basestring as _quote   # json.dumps' own, for ensure_ascii=False
 
 from .. import register as R
 
@@ -62,7 +62,6 @@ def row_digest(cells: dict, extra=()) -> str:
     # was most of a row's digest
     text = "[" + part(cells) + ", [" + ", ".join(part(x) for x in extra) + "]]"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
-
 
 
 def payload(meta: dict[str, str], digests) -> str:

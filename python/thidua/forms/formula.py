@@ -105,11 +105,11 @@ def vi_number_cells(value: str, fixed: str, digits: str, decimals: int, percent:
         frac = '""'
     elif decimals == 1:
         frac = f'IF(RIGHT({fixed},1)="0","",","&RIGHT({fixed},1))'
-    else:
-        last = f"RIGHT({fixed},{decimals})"
+    elif decimals == 2:
+        last = f"RIGHT({fixed},2)"
         frac = f'IF({last}="00","",","&IF(RIGHT({fixed},1)="0",LEFT({last},1),{last}))'
-        if decimals != 2:
-            raise ValueError(decimals)
+    else:
+        raise ValueError(decimals)
     pct = '&"%"' if percent else ""
     nonzero = f'SUBSTITUTE(SUBSTITUTE(SUBSTITUTE({fixed},"0",""),".",""),",","")<>""'
     text = f'IF(ISNUMBER({value}),IF(AND({value}<0,{nonzero}),"-","")&{whole}&{frac}{pct},"")'
