@@ -538,3 +538,35 @@ def test_row_digests_worked_out_in_the_readers_equal_the_writers(plan, consolida
     assert K.record_row(dup, {}, headers)[-1] != K.record_row(as_read, {}, headers)[-1]
     edited = dataclasses.replace(memoised[0], values={**memoised[0].values, "so_cnvcld": 1})
     assert K.record_row(edited, {}, headers)[-1] != memoised[0].digest_memo[1]   # other content, other digest
+
+
+def test_the_earlier_workbook_is_read_with_the_inputs_and_kept_as_before(plan, inbox, consolidated, tmp_path):
+    """A re-run reads the workbook it overwrites in the same pool as the inputs (not after them, on
+    one core): its record is taken as before, `progress` counts the inputs only, and a reading
+    reused for another output path reads that path's own workbook."""
+    from thidua.consolidate.core import read_inputs
+    out = tmp_path / "lan_truoc.xlsx"
+    shutil.copy2(consolidated[1], out)
+    seen = []
+    read = read_inputs([inbox.folder], plan, PERIOD, out=out, workers=2, progress=lambda d, t: seen.append((d, t)))
+    assert read.earlier is not None and read.earlier[0] == out and read.earlier[1].record
+    n_inputs = len(read.outcomes)
+    assert seen[-1] == (n_inputs, n_inputs) and all(d <= t == n_inputs for d, t in seen)
+    assert all(o.entry.name != out.name for o in read.outcomes)
+    before = [(e.name, e.status, e.reason) for e in read.entries]
+    first = consolidate([inbox.folder], plan, PERIOD, out=out, read=read)
+    second = consolidate([inbox.folder], plan, PERIOD, out=out, read=read)      # the reading is not changed
+    assert [(e.name, e.status, e.reason) for e in read.entries] == before
+    for c in (first, second):
+        e = next(e for e in c.entries if e.code == "earlier_record")
+        assert e.name == out.name and e.status == R.INCLUDED and "Bảng tổng hợp lần trước" in e.reason
+    plain = read_inputs([inbox.folder], plan, PERIOD)                              # no output path named:
+    assert plain.earlier is None
+    alone = consolidate([inbox.folder], plan, PERIOD, out=out, read=plain)        # read after the inputs
+    assert alone.figures() == first.figures()
+    assert [(e.name, e.status, e.reason) for e in alone.entries] == [(e.name, e.status, e.reason) for e in first.entries]
+    other = tmp_path / "khac.xlsx"
+    shutil.copy2(consolidated[1], other)
+    via_other = consolidate([inbox.folder], plan, PERIOD, out=other, read=read)
+    e = next(e for e in via_other.entries if e.code == "earlier_record")
+    assert e.name == other.name and e.status == R.INCLUDED

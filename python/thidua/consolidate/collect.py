@@ -505,15 +505,16 @@ def _mtime_back(text: str) -> str | None:
 
 # --- many paths, in contained worker processes (read.contain) ----------------------------------
 _SCOPE: Scope | None = None
+_EARLIER: str | None = None            # the path read for its record only (a level's earlier workbook)
 
 
-def _init_worker(scope: Scope) -> None:
-    global _SCOPE
-    _SCOPE = scope
+def _init_worker(scope: Scope, earlier: str | None = None) -> None:
+    global _SCOPE, _EARLIER
+    _SCOPE, _EARLIER = scope, earlier
 
 
 def _inspect_path(path: str) -> Outcome:
-    return inspect(Path(path), _SCOPE)
+    return inspect(Path(path), _SCOPE, record_only=path == _EARLIER)
 
 
 def _record_path(path: str) -> Outcome:
@@ -528,13 +529,22 @@ def inspect_record(path: Path, scope: Scope, workers: int | None = 1) -> Outcome
                      initializer=_init_worker, initargs=(scope,))[0]
 
 
-def inspect_all(found: list, scope: Scope, workers: int | None = None, progress=None) -> list[Outcome]:
+def inspect_all(found: list, scope: Scope, workers: int | None = None, progress=None,
+                earlier: Path | None = None) -> list[Outcome]:
     """Outcomes in the order of `found` (read.files.Found). Each file is read in a worker process
     with a memory and a time limit (two workers by default): a file that crashes, hangs or starves
-    its reader costs that file only. workers=0 reads in this process, without that protection."""
+    its reader costs that file only. workers=0 reads in this process, without that protection.
+    `earlier`: a level's earlier workbook, read first for its record only (inspect_record); its
+    outcome comes first and is not counted in `progress`."""
     from ..read.batch import run_files
+    from ..read.files import FILE, Found
     scope.plan.fingerprint                          # computed once, before the workers fork
     for kind in {u.kind for u in scope.plan.units}:
         layout_for(scope.plan, kind)
+    if earlier is not None:
+        found = [Found(Path(earlier), FILE), *found]
+        if progress is not None:
+            shown = progress
+            progress = lambda done, total: shown(max(done - 1, 0), total - 1)  # noqa: E731
     return run_files(_inspect_path, found, failed=failed_outcome, workers=workers, initializer=_init_worker,
-                     initargs=(scope,), progress=progress)
+                     initargs=(scope, None if earlier is None else str(earlier)), progress=progress)

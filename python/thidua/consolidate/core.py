@@ -135,6 +135,8 @@ class Inputs:
     outcomes: list                   # collect.Outcome per path
     seconds: float
     n_files: int = 0                 # entries the inputs named (folders expanded)
+    earlier: tuple | None = None     # (path, collect.Outcome): the output path's earlier workbook, read
+                                     # for its record in the same pool as the inputs
 
     def clusters_present(self) -> list[str]:
         """Clusters (plan order) with at least one unit submission among the inputs."""
@@ -155,7 +157,12 @@ def read_inputs(inputs, plan: Plan, period_code: str, *, out=None, workers: int 
     outs = [Path(o) for o in (out if isinstance(out, (list, tuple)) else [out]) if o]
     found = list_inputs(inputs, outs)
     entries = [INV.own_output(f.path) for f in found if f.kind == EXCLUDED]
-    outcomes = inspect_all([f for f in found if f.kind != EXCLUDED], scope, workers, progress)
+    # The workbook about to be overwritten is read with the inputs, not after them: it is the
+    # largest file of the run and would otherwise be read on one core while the other waits.
+    earlier = Path(out) if out is not None and not isinstance(out, (list, tuple)) and Path(out).is_file() else None
+    outcomes = inspect_all([f for f in found if f.kind != EXCLUDED], scope, workers, progress, earlier=earlier)
+    if earlier is not None:
+        return Inputs(scope, entries, outcomes[1:], time.perf_counter() - t0, len(found), (earlier, outcomes[0]))
     return Inputs(scope, entries, outcomes, time.perf_counter() - t0, len(found))
 
 
@@ -175,10 +182,13 @@ def consolidate(inputs, plan: Plan, period_code: str, clusters=None, *, out: str
     if read is None:
         read = read_inputs(inputs, plan, period_code, out=out, workers=workers, check=check, progress=progress,
                            register=register)
-        outcomes, entries = read.outcomes, list(read.entries)
+        outcomes, entries, earlier_read = read.outcomes, list(read.entries), read.earlier
     else:
-        outcomes, entries = copy.deepcopy(read.outcomes), copy.deepcopy(read.entries)
-    earlier = _earlier_record(out, scope, entries, workers)
+        outcomes, entries, earlier_read = copy.deepcopy(read.outcomes), copy.deepcopy(read.entries), None
+        if read.earlier is not None and out is not None and not isinstance(out, (list, tuple)) \
+                and read.earlier[0] == Path(out):
+            earlier_read = copy.deepcopy(read.earlier)
+    earlier = _earlier_record(out, scope, entries, workers, earlier_read)
     t1 = time.perf_counter()
     candidates = INV.assemble(outcomes, entries)
     candidates = [c for c in candidates if _in_scope(c, entries, scope)]
@@ -235,13 +245,19 @@ def consolidate(inputs, plan: Plan, period_code: str, clusters=None, *, out: str
                          coverage={u: coverage[u] for u in results if u in coverage})
 
 
-def _earlier_record(out, scope: Scope, entries: list[FileEntry], workers):
+def _earlier_record(out, scope: Scope, entries: list[FileEntry], workers, read=None):
     """This level's earlier workbook at the output path (the button and a re-run overwrite it):
-    read, contained like any input, for its record only; listed in the inventory."""
-    if out is None or isinstance(out, (list, tuple)) or not Path(out).is_file():
+    read, contained like any input, for its record only; listed in the inventory. `read`: (path,
+    Outcome) when read_inputs already read it with the inputs."""
+    if out is None or isinstance(out, (list, tuple)):
         return None
-    from .collect import inspect_record
-    o = inspect_record(Path(out), scope, workers=0 if workers == 0 else 1)
+    if read is not None and read[0] == Path(out):
+        o = read[1]
+    elif Path(out).is_file():
+        from .collect import inspect_record
+        o = inspect_record(Path(out), scope, workers=0 if workers == 0 else 1)
+    else:
+        return None
     e = o.entry
     own = o.record and o.record["level"] == LV.own_level(scope) and o.meta.get("period_code") == scope.period.code \
         and (scope.industry or set(o.record["clusters"]) == set(scope.clusters))
