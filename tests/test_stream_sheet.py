@@ -6,14 +6,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import os
+import zipfile
+
 import openpyxl
 import pytest
 import python_calamine as pc
 
 from support.libreoffice import convert
+from thidua.write import stream
 from thidua.write.stream import StreamSheet, TooManyRows
 from thidua.write.tables import Col, Renderer, TableSpec
-from thidua.write.xlsx import Styles, new_workbook, save_atomic
+from thidua.write.xlsx import Styles, atomic_workbook, new_workbook, save_atomic
 
 HEADERS = ["Mã", "Tên", "Số", "Ngày", "Ghi chú"]
 ROWS = [
@@ -119,3 +123,82 @@ def test_a_block_past_the_last_row_of_a_sheet_is_refused_not_written(tmp_path):
     ws2 = wb.add_worksheet("Vừa", StreamSheet)
     ws2.xls_rowmax = 9
     assert r.write(ws2, SPEC, 2, 0, iter(ROWS), stream=True).next_row == 9
+
+
+# --- long tables rendered by helper processes ----------------------------------------------------
+class Unpicklable:
+    """A value a helper cannot be sent: its block is rendered in this process."""
+    def __reduce__(self):
+        raise TypeError("not sent")
+
+    def __str__(self):
+        return "không gửi được"
+
+
+class KillsItsHelper:
+    """A value whose text ends the helper process that renders it (as a crash would)."""
+    def __init__(self):
+        self.made_in = os.getpid()
+
+    def __str__(self):
+        if os.getpid() != self.made_in:
+            os._exit(3)
+        return "helper chết"
+
+
+def _long_book(path, rows, helpers: bool):
+    """The table written by this process alone (in memory), or in a workbook written through
+    atomic_workbook inside rendering_helpers(2); the sheet's XML."""
+    if helpers:
+        with stream.rendering_helpers(2), atomic_workbook(path) as wb:
+            ws = wb.add_worksheet("Bảng", StreamSheet)
+            Renderer(wb).write(ws, SPEC, 2, 0, iter(rows), stream=True)
+            blocks = list(ws._blocks)
+    else:
+        wb, buf = new_workbook()
+        ws = wb.add_worksheet("Bảng", StreamSheet)
+        Renderer(wb).write(ws, SPEC, 2, 0, iter(rows), stream=True)
+        wb.close()
+        save_atomic(buf.getvalue(), path)
+        blocks = []
+    with zipfile.ZipFile(path) as z:
+        return z.read("xl/worksheets/sheet1.xml"), blocks
+
+
+@pytest.mark.parametrize("odd", [None, Unpicklable(), KillsItsHelper()], ids=["clean", "unpicklable", "helper_dies"])
+def test_long_tables_rendered_by_helpers_are_byte_for_byte_what_one_process_writes(tmp_path, monkeypatch, odd):
+    """A streamed table longer than one block (stream.CHUNK_CELLS) inside rendering_helpers() goes to
+    helper processes block by block; the sheet is byte for byte the one this process writes alone.
+    A block a helper cannot take (a value that cannot be pickled) or loses (the helper dies) is
+    rendered here; the blocks stay in order and the temporary files are removed."""
+    monkeypatch.setattr(stream, "CHUNK_CELLS", 10)           # 5 columns: 2 rows a block
+    rows = [[f"A{i:02d}", *r[1:]] for i, r in enumerate(ROWS * 6)]
+    if odd is not None:
+        rows[13] = [rows[13][0], odd, 1, None, "giữa bảng"]
+    alone, _ = _long_book(tmp_path / "mot.xlsx", rows, helpers=False)
+    helped, blocks = _long_book(tmp_path / "hai.xlsx", rows, helpers=True)
+    assert helped == alone
+    assert len(blocks) == len(rows) // 2
+    # blocks a helper did not render: it failed them, or the pool was already broken when they came
+    here = [i for i, b in enumerate(blocks) if b.future is None or b.future.exception() is not None]
+    if odd is None:
+        assert here == []
+    elif isinstance(odd, Unpicklable):
+        assert here == [6]                                    # rows 12–13: only that block
+    else:
+        assert 6 in here                       # it, and whatever the broken pool still had or was given after
+        made_here = [i for i, b in enumerate(blocks) if b.future is None]
+        assert made_here == list(range(made_here[0], len(blocks))) if made_here else True
+    if odd is not None:
+        assert str(odd).encode() in helped
+    assert not [p for p in os.listdir(tmp_path) if p not in ("mot.xlsx", "hai.xlsx")]
+    assert stream._HELPERS is None
+
+
+def test_short_tables_never_start_helpers(tmp_path):
+    with stream.rendering_helpers(2):
+        with atomic_workbook(tmp_path / "ngan.xlsx") as wb:
+            ws = wb.add_worksheet("Bảng", StreamSheet)
+            Renderer(wb).write(ws, SPEC, 2, 0, iter(ROWS), stream=True)
+            assert ws._blocks == []
+        assert stream._HELPERS.pool is None

@@ -30,8 +30,15 @@ def test_the_internals_stream_and_build_use_are_there():
     assert callable(getattr(Packager, "_create_package", None)) and callable(getattr(Packager, "_filename", None))
     assert callable(getattr(Workbook, "_get_packager", None)), "Workbook._get_packager"
     ws = Worksheet()
-    for attr in ("xls_rowmax", "dim_rowmin", "dim_rowmax", "tables"):
+    for attr in ("xls_rowmax", "dim_rowmin", "dim_rowmax", "tables", "date_1904", "remove_timezone"):
         assert hasattr(ws, attr), f"Worksheet.{attr}"
+    # helpers render dates without a Worksheet: the function its _convert_date_time calls, same answers
+    from datetime import datetime
+    from xlsxwriter.utility import _datetime_to_excel_datetime
+    assert list(inspect.signature(_datetime_to_excel_datetime).parameters)[:3] == \
+        ["dt_obj", "date_1904", "remove_timezone"]
+    when = datetime(2026, 7, 15, 8, 30, 5)
+    assert _datetime_to_excel_datetime(when, ws.date_1904, ws.remove_timezone) == ws._convert_date_time(when)
 
 
 def test_a_table_is_recorded_as_stream_expects(tmp_path):

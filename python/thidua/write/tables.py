@@ -238,27 +238,12 @@ class Renderer:
                     else:
                         yield [get(rec) for get in getters]
 
-            wrapped_widths = [(j, widths[j]) for j in wrapped]
-            known: dict[tuple, int] = {}              # (text, width) -> lines: names and labels repeat row after row
-
-            def height(vals):
-                n = 1
-                for j, w in wrapped_widths:
-                    v = vals[j]
-                    if type(v) is str and len(v) > 4:      # shorter than any column: one line
-                        lines = known.get((v, w))
-                        if lines is None:
-                            lines = self.lines(v, w)
-                            if len(known) < 50_000:
-                                known[(v, w)] = lines
-                        n = max(n, lines)
-                return self.row_height(n) if n > 1 else None
-
             # date columns left to the value's type: a date, or a date with its time (as cell() does)
             formats = [None if c.kind == "date" else self._fmt[c.kind] for c in cols]
             whole = [self._whole.get(c.kind) for c in cols]
             n = ws.stream_rows(first, col, values(), len(cols), formats, self._defaults(),
-                               height if wrapped else None, whole, bool_text)
+                               wrapped=[(j, widths[j]) for j in wrapped], font_size=self.font_size, whole=whole,
+                               bool_text=bool_text)
             last = row + max(n, 1)
             ws.add_streamed_table(row, col, last, col + len(cols) - 1, options)
             placed = Placed(spec, row, col, first, last, n, None)

@@ -66,7 +66,8 @@ def _atomic_target(path: str | Path):
 def atomic_workbook(path: str | Path):
     """A workbook written part by part through temporary files (large outputs: memory stays
     flat) into a file next to `path`, renamed over it when closed without error."""
-    with _atomic_target(path) as tmp:
+    from .stream import rendering_helpers           # (stream.py imports this module)
+    with _atomic_target(path) as tmp, rendering_helpers():
         wb = xlsxwriter.Workbook(tmp, _options())
         yield wb
         try:
