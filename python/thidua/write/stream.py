@@ -7,6 +7,12 @@ as XlsxWriter's own constant-memory mode does (inline strings, the same number, 
 whitespace rules), and keeps them on disk until the sheet is assembled: the rows cost neither
 time per cell object nor memory that grows with the number of forms.
 
+Inside `rendering_helpers()` (every atomic_workbook), a table longer than one block of
+CHUNK_CELLS cells is rendered by two helper processes, block by block, while this process works
+out the next rows and goes on with the rest of the workbook; the blocks come back as files and are
+copied in order. `render_rows` is a pure function of the values and the table's styles, so a
+block rendered by a helper, or here when a helper cannot take it, is the same text.
+
 The block must be the last content of its sheet: nothing may be written at or below its first
 row afterwards (that raises), because the streamed rows are appended after the sheet's other
 rows. Everything else on the sheet (titles, the table header, column widths, freeze panes,
@@ -208,13 +214,10 @@ class _Helpers:
                     import multiprocessing
                     from concurrent.futures import ProcessPoolExecutor
                     self.folder = tempfile.mkdtemp(prefix="thidua-rows-")
-                    methods = multiprocessing.get_all_start_methods()
-                    # not fork: a helper needs none of this process's memory, only this module
-                    if "forkserver" in methods:
-                        ctx = multiprocessing.get_context("forkserver")
-                        ctx.set_forkserver_preload([__name__])   # helpers fork from a process that has
-                    else:                                          # this module, not the caller's script
-                        ctx = multiprocessing.get_context("spawn")
+                    # spawned, not forked: a forked helper shares this process's heap and copies the
+                    # pages it allocates into (the sum of memory doubled at 2,000 forms); spawned, it
+                    # loads this module only. It is also how Windows starts processes: one path.
+                    ctx = multiprocessing.get_context("spawn")
                     self.pool = ProcessPoolExecutor(self.workers, mp_context=ctx)
                 return _Block(style, first_row, rows, self.pool.submit(render_to_file, style, first_row, rows,
                                                                        self.folder))
