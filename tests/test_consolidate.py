@@ -570,3 +570,25 @@ def test_the_earlier_workbook_is_read_with_the_inputs_and_kept_as_before(plan, i
     via_other = consolidate([inbox.folder], plan, PERIOD, out=other, read=read)
     e = next(e for e in via_other.entries if e.code == "earlier_record")
     assert e.name == other.name and e.status == R.INCLUDED
+
+
+def test_helpers_rendering_the_long_tables_change_no_byte(consolidated, tmp_path, monkeypatch):
+    """The workbook written with its long tables rendered by helper processes (write.stream: blocks
+    made small here, so every streamed table of the demo province has several) is, part for part,
+    the workbook written by this process alone (the creation time in docProps/core.xml aside)."""
+    from thidua.write import stream
+    c, _ = consolidated
+    alone, helped = tmp_path / "mot.xlsx", tmp_path / "hai.xlsx"
+    with stream.rendering_helpers(0):
+        write_consolidation(c, alone)
+    monkeypatch.setattr(stream, "CHUNK_CELLS", 500)
+    made = []
+    real_block = stream._Helpers.block
+    monkeypatch.setattr(stream._Helpers, "block", lambda self, *a: made.append(real_block(self, *a)) or made[-1])
+    with stream.rendering_helpers(2):
+        write_consolidation(c, helped)
+    assert len(made) > 20 and all(b.future is not None and b.future.exception() is None for b in made)
+    with zipfile.ZipFile(alone) as a, zipfile.ZipFile(helped) as b:
+        assert a.namelist() == b.namelist()
+        differ = [n for n in a.namelist() if a.read(n) != b.read(n)]
+    assert differ in ([], ["docProps/core.xml"])
