@@ -202,3 +202,19 @@ def test_short_tables_never_start_helpers(tmp_path):
             Renderer(wb).write(ws, SPEC, 2, 0, iter(ROWS), stream=True)
             assert ws._blocks == []
         assert stream._HELPERS.pool is None
+
+
+def test_on_one_core_every_block_is_rendered_here_with_the_same_bytes(tmp_path, monkeypatch):
+    monkeypatch.setattr(stream, "CHUNK_CELLS", 10)
+    monkeypatch.setattr(stream.os, "cpu_count", lambda: 1)
+    rows = [[f"A{i:02d}", *r[1:]] for i, r in enumerate(ROWS * 3)]
+    alone, _ = _long_book(tmp_path / "mot.xlsx", rows, helpers=False)
+    with atomic_workbook(tmp_path / "hai.xlsx") as wb:              # its own rendering_helpers(): none here
+        ws = wb.add_worksheet("Bảng", StreamSheet)
+        Renderer(wb).write(ws, SPEC, 2, 0, iter(rows), stream=True)
+        blocks = list(ws._blocks)
+        assert stream._HELPERS.pool is None
+    assert blocks and all(b.future is None for b in blocks)
+    with zipfile.ZipFile(tmp_path / "hai.xlsx") as z:
+        assert z.read("xl/worksheets/sheet1.xml") == alone
+    assert sorted(os.listdir(tmp_path)) == ["hai.xlsx", "mot.xlsx"]

@@ -208,12 +208,13 @@ class _Helpers:
         self.workers, self.pool, self.broken, self.folder = workers, None, workers < 1, None
 
     def block(self, style: RowStyle, first_row: int, rows: list) -> _Block:
+        if self.folder is None:              # every block's file, removed with it at close()
+            self.folder = tempfile.mkdtemp(prefix="thidua-rows-")
         if not self.broken:
             try:
                 if self.pool is None:
                     import multiprocessing
                     from concurrent.futures import ProcessPoolExecutor
-                    self.folder = tempfile.mkdtemp(prefix="thidua-rows-")
                     # spawned, not forked: a forked helper shares this process's heap and copies the
                     # pages it allocates into (the sum of memory doubled at 2,000 forms); spawned, it
                     # loads this module only. It is also how Windows starts processes: one path.
@@ -331,16 +332,14 @@ class StreamSheet(Worksheet):
                     if held is not None:
                         self._to_helpers(helpers, spec, first_row, held)
                         held = None
-                    self._to_helpers(helpers, spec, first_row + count - len(block), block) if self._blocks \
-                        else out.write(render_rows(spec, first_row + count - len(block), block))
+                    self._put(helpers, spec, first_row + count - len(block), block, out)
                 block = []
         if held is not None and block:
             self._to_helpers(helpers, spec, first_row, held)
         elif held is not None:               # one block only: not worth a helper
             block = held
         if block:
-            start = first_row + count - len(block)
-            self._to_helpers(helpers, spec, start, block) if self._blocks else out.write(render_rows(spec, start, block))
+            self._put(helpers, spec, first_row + count - len(block), block, out)
         if not count:
             out.close()
             return 0
@@ -348,6 +347,13 @@ class StreamSheet(Worksheet):
         super()._check_dimensions(first_row + count - 1, first_col + n_cols - 1)
         self._stream, self._stream_from = out, first_row
         return count
+
+    def _put(self, helpers: _Helpers | None, spec: RowStyle, first_row: int, rows: list, out) -> None:
+        """A block after the first: to the helpers once the table is long, else rendered here."""
+        if self._blocks:
+            self._to_helpers(helpers, spec, first_row, rows)
+        else:
+            out.write(render_rows(spec, first_row, rows))
 
     def _to_helpers(self, helpers: _Helpers, spec: RowStyle, first_row: int, rows: list) -> None:
         """One block of a long table to a helper; at most MAX_PENDING of them waiting to be
