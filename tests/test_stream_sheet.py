@@ -218,3 +218,41 @@ def test_on_one_core_every_block_is_rendered_here_with_the_same_bytes(tmp_path, 
     with zipfile.ZipFile(tmp_path / "hai.xlsx") as z:
         assert z.read("xl/worksheets/sheet1.xml") == alone
     assert sorted(os.listdir(tmp_path)) == ["hai.xlsx", "mot.xlsx"]
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads the signal mask from /proc (Linux)")
+def test_ctrl_c_is_the_writers_to_handle_not_the_helpers(tmp_path, monkeypatch):
+    """Ctrl+C reaches every process of the terminal's group; helpers ignore it (the writer stops them
+    when it stops), so an interrupt they see costs no block and prints nothing."""
+    import signal
+    import time
+    monkeypatch.setattr(stream, "CHUNK_CELLS", 10)
+    rows = [[f"A{i:02d}", *r[1:]] for i, r in enumerate(ROWS * 3)]
+    alone, _ = _long_book(tmp_path / "mot.xlsx", rows, helpers=False)
+    with stream.rendering_helpers(2):
+        with atomic_workbook(tmp_path / "hai.xlsx") as wb:
+            ws = wb.add_worksheet("Bảng", StreamSheet)
+            Renderer(wb).write(ws, SPEC, 2, 0, iter(rows[:4]), stream=True)     # two blocks: helpers start
+            for b in ws._blocks:
+                b.future.result()
+            pids = list(stream._HELPERS.pool._processes)
+            assert pids
+
+            def ignores_ctrl_c(pid: int) -> bool:      # once started (Linux: the mask in /proc)
+                with open(f"/proc/{pid}/status") as fh:
+                    mask = next(line for line in fh if line.startswith("SigIgn:")).split()[1]
+                return bool(int(mask, 16) & (1 << (signal.SIGINT - 1)))
+            deadline = time.monotonic() + 10
+            while not all(ignores_ctrl_c(p) for p in pids) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            for pid in pids:
+                os.kill(pid, signal.SIGINT)
+            time.sleep(0.3)
+            ws2 = wb.add_worksheet("Bảng 2", StreamSheet)
+            Renderer(wb).write(ws2, TableSpec("tblThu2", SPEC.columns), 2, 0, iter(rows), stream=True)
+            blocks = list(ws2._blocks)
+        assert all(b.future is not None and b.future.exception() is None for b in blocks)
+    def rows_of(xml: bytes) -> bytes:
+        return xml[xml.index(b"<sheetData"):xml.index(b"</sheetData>")]
+    with zipfile.ZipFile(tmp_path / "hai.xlsx") as z:
+        assert rows_of(z.read("xl/worksheets/sheet2.xml")) == rows_of(alone)

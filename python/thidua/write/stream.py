@@ -198,6 +198,16 @@ class _Block:
         return self._path
 
 
+def _helper_started() -> None:
+    """Ctrl+C is the writer's to handle (as read.contain's workers): a helper that took it would print
+    a traceback and leave its blocks to be made again."""
+    import signal
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except (ValueError, OSError, AttributeError):
+        pass
+
+
 class _Helpers:
     """Processes that render the blocks of long tables while this one goes on with the workbook
     (the rows' values are worked out here; turning them into XML is most of the rest). Started at
@@ -219,7 +229,7 @@ class _Helpers:
                     # pages it allocates into (the sum of memory doubled at 2,000 forms); spawned, it
                     # loads this module only. It is also how Windows starts processes: one path.
                     ctx = multiprocessing.get_context("spawn")
-                    self.pool = ProcessPoolExecutor(self.workers, mp_context=ctx)
+                    self.pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_helper_started)
                 return _Block(style, first_row, rows, self.pool.submit(render_to_file, style, first_row, rows,
                                                                        self.folder))
             except Exception:  # noqa: BLE001 - no processes here (a sandbox, a frozen app): render here
