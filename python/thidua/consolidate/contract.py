@@ -96,15 +96,7 @@ def input_digest(cells: dict, members: list[dict]) -> str:
 
 def record_row(rec: UnitRecord, display: dict[str, str], raw_headers: list[str]) -> list:
     """A record as a table row: fixed columns, raw columns, then the row's digest (None = empty)."""
-    row = []
-    for header, attr in FIXED:
-        if attr is None:
-            row.append(display.get(header))
-        elif attr in ("flags", "collective"):
-            row.append(" ".join(getattr(rec, attr)) or None)
-        else:
-            v = getattr(rec, attr)
-            row.append(None if v == "" else v)
+    row = [display.get(header) if attr is None else _fixed_value(rec, attr) for header, attr in FIXED]
     for h in raw_headers:
         prefix, code = h[:3], h[3:]
         row.append(getattr(rec, PREFIX_ATTR[prefix]).get(code))
@@ -113,6 +105,14 @@ def record_row(rec: UnitRecord, display: dict[str, str], raw_headers: list[str])
     else:
         row.append(_digest(rec, raw_headers))
     return row
+
+
+def _fixed_value(rec: UnitRecord, attr: str):
+    """A fixed column's cell: tuples as space-separated words, "" as an empty cell."""
+    if attr in ("flags", "collective"):
+        return " ".join(getattr(rec, attr)) or None
+    v = getattr(rec, attr)
+    return None if v == "" else v
 
 
 def record_digest(rec: UnitRecord, raw_headers: list[str]) -> tuple[str, str]:
@@ -136,13 +136,7 @@ def _digest(rec: UnitRecord, raw_headers: list[str]) -> str:
             _FOLDED_RAW.clear()
         hit = _FOLDED_RAW[id(raw_headers)] = (raw_headers, [(fold(h), PREFIX_ATTR[h[:3]], h[3:]) for h in raw_headers])
     raw = hit[1]
-    cells = {}
-    for folded, attr in _SEALED_FIXED:
-        if attr in ("flags", "collective"):
-            cells[folded] = " ".join(getattr(rec, attr)) or None
-        else:
-            v = getattr(rec, attr)
-            cells[folded] = None if v == "" else v
+    cells = {folded: _fixed_value(rec, attr) for folded, attr in _SEALED_FIXED}
     parts = {attr: getattr(rec, attr) for attr in PREFIX_ATTR.values()}
     for folded, attr, code in raw:
         cells[folded] = parts[attr].get(code)

@@ -159,7 +159,8 @@ def read_inputs(inputs, plan: Plan, period_code: str, *, out=None, workers: int 
     entries = [INV.own_output(f.path) for f in found if f.kind == EXCLUDED]
     # The workbook about to be overwritten is read with the inputs, not after them: it is the
     # largest file of the run and would otherwise be read on one core while the other waits.
-    earlier = Path(out) if out is not None and not isinstance(out, (list, tuple)) and Path(out).is_file() else None
+    earlier = _single_output(out)
+    earlier = earlier if earlier is not None and earlier.is_file() else None
     outcomes = inspect_all([f for f in found if f.kind != EXCLUDED], scope, workers, progress, earlier=earlier)
     if earlier is not None:
         return Inputs(scope, entries, outcomes[1:], time.perf_counter() - t0, len(found), (earlier, outcomes[0]))
@@ -185,8 +186,7 @@ def consolidate(inputs, plan: Plan, period_code: str, clusters=None, *, out: str
         outcomes, entries, earlier_read = read.outcomes, list(read.entries), read.earlier
     else:
         outcomes, entries, earlier_read = copy.deepcopy(read.outcomes), copy.deepcopy(read.entries), None
-        if read.earlier is not None and out is not None and not isinstance(out, (list, tuple)) \
-                and read.earlier[0] == Path(out):
+        if read.earlier is not None and read.earlier[0] == _single_output(out):
             earlier_read = copy.deepcopy(read.earlier)
     earlier = _earlier_record(out, scope, entries, workers, earlier_read)
     t1 = time.perf_counter()
@@ -245,17 +245,21 @@ def consolidate(inputs, plan: Plan, period_code: str, clusters=None, *, out: str
                          coverage={u: coverage[u] for u in results if u in coverage})
 
 
+def _single_output(out) -> Path | None:
+    """The output path when there is one (not a list of them, not none)."""
+    return Path(out) if out is not None and not isinstance(out, (list, tuple)) else None
+
+
 def _earlier_record(out, scope: Scope, entries: list[FileEntry], workers, read=None):
     """This level's earlier workbook at the output path (the button and a re-run overwrite it):
     read, contained like any input, for its record only; listed in the inventory. `read`: (path,
-    Outcome) when read_inputs already read it with the inputs."""
-    if out is None or isinstance(out, (list, tuple)):
-        return None
-    if read is not None and read[0] == Path(out):
+    Outcome) of this output path when read_inputs already read it with the inputs."""
+    path = _single_output(out)
+    if read is not None:
         o = read[1]
-    elif Path(out).is_file():
+    elif path is not None and path.is_file():
         from .collect import inspect_record
-        o = inspect_record(Path(out), scope, workers=0 if workers == 0 else 1)
+        o = inspect_record(path, scope, workers=0 if workers == 0 else 1)
     else:
         return None
     e = o.entry

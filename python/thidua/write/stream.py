@@ -179,8 +179,10 @@ def render_to_file(style: RowStyle, first_row: int, rows: Sequence[Sequence], fo
 class _Block:
     """A block of a long table: rendered by a helper (a future of its file) or here."""
 
-    def __init__(self, style: RowStyle, first_row: int, rows: list, future=None, path: str | None = None):
-        self.style, self.first_row, self.rows, self.future, self._path = style, first_row, rows, future, path
+    def __init__(self, style: RowStyle, first_row: int, rows: list, folder: str, future=None,
+                 path: str | None = None):
+        self.style, self.first_row, self.rows, self.folder = style, first_row, rows, folder
+        self.future, self._path = future, path
         if future is not None:
             future.add_done_callback(self._done)
 
@@ -188,12 +190,12 @@ class _Block:
         if not future.cancelled() and future.exception() is None:
             self.rows = None                 # rendered: the values are not needed any more
 
-    def path(self, folder: str | None) -> str:
+    def path(self) -> str:
         if self._path is None:
             try:
                 self._path = self.future.result()
             except Exception:  # noqa: BLE001 - a helper died or was stopped: the same text, made here
-                self._path = render_to_file(self.style, self.first_row, self.rows, folder)
+                self._path = render_to_file(self.style, self.first_row, self.rows, self.folder)
             self.rows = None
         return self._path
 
@@ -230,11 +232,11 @@ class _Helpers:
                     # loads this module only. It is also how Windows starts processes: one path.
                     ctx = multiprocessing.get_context("spawn")
                     self.pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_helper_started)
-                return _Block(style, first_row, rows, self.pool.submit(render_to_file, style, first_row, rows,
-                                                                       self.folder))
+                return _Block(style, first_row, rows, self.folder,
+                              self.pool.submit(render_to_file, style, first_row, rows, self.folder))
             except Exception:  # noqa: BLE001 - no processes here (a sandbox, a frozen app): render here
                 self.broken = True
-        return _Block(style, first_row, rows, path=render_to_file(style, first_row, rows, self.folder))
+        return _Block(style, first_row, rows, self.folder, path=render_to_file(style, first_row, rows, self.folder))
 
     def close(self) -> None:
         if self.pool is not None:
@@ -276,7 +278,6 @@ class StreamSheet(Worksheet):
         self._stream = None
         self._stream_from: int | None = None
         self._blocks: list[_Block] = []      # a long table's blocks, in order (rendered by helpers)
-        self._folder: str | None = None
 
     def add_streamed_table(self, first_row: int, first_col: int, last_row: int, last_col: int,
                            options: dict) -> None:
@@ -373,7 +374,6 @@ class StreamSheet(Worksheet):
             from concurrent.futures import FIRST_COMPLETED, wait
             wait([b.future for b in waiting], return_when=FIRST_COMPLETED)
         self._blocks.append(helpers.block(spec, first_row, rows))
-        self._folder = helpers.folder
 
     def _check_dimensions(self, row, col, ignore_row=False, ignore_col=False):
         if self._stream_from is not None and not ignore_row and row >= self._stream_from:
@@ -396,7 +396,7 @@ class StreamSheet(Worksheet):
             if raw is not None:
                 self.fh.flush()
             for b in self._blocks:
-                path = b.path(self._folder)
+                path = b.path()
                 with open(path, "rb") as src:
                     if raw is not None:
                         shutil.copyfileobj(src, raw, 1 << 20)
