@@ -102,6 +102,39 @@ def test_lock_file_missing_file_and_folder(issued, tmp_path):
     assert _problem(folder).code == "not_found"
 
 
+def test_read_bytes_reads_whole_files_of_any_size_and_refuses_past_the_limit(tmp_path):
+    for n in (0, 1, 4096, 300_000):
+        p = tmp_path / f"f{n}.xlsx"
+        p.write_bytes(bytes(range(256)) * (n // 256) + b"x" * (n % 256))
+        assert wbmod.read_bytes(p) == p.read_bytes()
+    p = tmp_path / "big.xlsx"
+    p.write_bytes(b"y" * 5001)
+    with pytest.raises(FileProblem) as exc:
+        wbmod.read_bytes(p, limit=5000)
+    assert exc.value.code == "over_limit"
+    assert wbmod.read_bytes(p, limit=5001) == b"y" * 5001
+
+
+def test_read_bytes_when_the_size_the_system_gives_is_short(tmp_path, monkeypatch):
+    # A file that grew after fstat (or a file system that reports 0): everything is read, never
+    # more than the limit.
+    import os
+    p = tmp_path / "grew.xlsx"
+    p.write_bytes(b"z" * 10_000)
+    real_fstat = os.fstat
+
+    class Short:
+        def __init__(self, st):
+            self.st_mode, self.st_size = st.st_mode, 100
+
+    monkeypatch.setattr(os, "fstat", lambda fd: Short(real_fstat(fd)))
+    assert wbmod.read_bytes(p) == b"z" * 10_000
+    assert wbmod.read_bytes(p, limit=10_000) == b"z" * 10_000
+    with pytest.raises(FileProblem) as exc:
+        wbmod.read_bytes(p, limit=9_999)
+    assert exc.value.code == "over_limit"
+
+
 def test_file_locked_by_another_program(issued, monkeypatch):
     # On Windows a file open in Excel raises PermissionError (sharing violation); root on Linux
     # cannot be refused by permissions, so the OS refusal itself is simulated here.

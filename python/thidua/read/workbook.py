@@ -105,7 +105,11 @@ def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
         if st.st_size > limit:
             raise too_big(path, st.st_size, limit)
         with os.fdopen(fd, "rb", closefd=False) as fh:
-            data = fh.read(limit + 1)
+            # Asked for its size, not the limit: a read of `limit` bytes reserves (and gives back)
+            # that much memory for every file, which cost four times the reading itself.
+            data = fh.read(st.st_size + 1)
+            if len(data) > st.st_size:             # grew since fstat (or a size the system does not know)
+                data += fh.read(limit + 1 - len(data))
         if len(data) > limit:                      # grew while we read
             raise too_big(path, len(data), limit)
         return data
