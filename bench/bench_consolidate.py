@@ -447,6 +447,11 @@ def main(argv=None) -> int:
     print(f"ratio consolidation ÷ bare read, N={args.n}: {spread(ratios)} — goal ≤ 2.0")
     print(f"CPU time (all processes): consolidation {spread([a for a, _ in cpu])} s, bare read "
           f"{spread([b for _, b in cpu])} s")
+    # What no amount of overlapping can beat: the consolidation's CPU time spread over every core.
+    cores = os.cpu_count() or 1
+    bounds = [a / cores / b for (a, _), b in zip(cpu, bare)]
+    print(f"ratio if all of the consolidation's work overlapped perfectly on {cores} cores (CPU ÷ {cores}, ÷ bare "
+          f"read): {spread(bounds)}; 2.0 would need its CPU time ≤ {2 * cores * statistics.median(bare):.2f} s")
     result.unlink(missing_ok=True)
     units, distinct, largest = ties(run_process(consolidation_cmd(plan, folder, result, args.workers, True))["stdout"])
     print(f"units consolidated: {units}; distinct totals {distinct}, largest tie {largest}; output "
