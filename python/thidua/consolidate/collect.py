@@ -517,16 +517,12 @@ def _inspect_path(path: str) -> Outcome:
     return inspect(Path(path), _SCOPE, record_only=path == _EARLIER)
 
 
-def _record_path(path: str) -> Outcome:
-    return inspect(Path(path), _SCOPE, record_only=True)
-
-
 def inspect_record(path: Path, scope: Scope, workers: int | None = 1) -> Outcome:
     """A level's earlier workbook, read contained like any input, for its record only."""
     from ..read.batch import run_files
     from ..read.files import FILE, Found
-    return run_files(_record_path, [Found(Path(path), FILE)], failed=failed_outcome, workers=workers,
-                     initializer=_init_worker, initargs=(scope,))[0]
+    return run_files(_inspect_path, [Found(Path(path), FILE)], failed=failed_outcome, workers=workers,
+                     initializer=_init_worker, initargs=(scope, str(Path(path))))[0]
 
 
 def inspect_all(found: list, scope: Scope, workers: int | None = None, progress=None,
