@@ -2,7 +2,7 @@
 
     python bench/bench_consolidate.py [-n 2000] [--pairs 3] [--memory 500,2000,8000]
                                       [--workers 2] [--out bench/out/consolidate] [--breakdown]
-                                      [--inspection PAIRS]
+                                      [--inspection PAIRS] [--by-process RUNS]
 
 Measured (../shared/notes/benchmarks.md):
 - A: `python -m thidua consolidate FOLDER --plan … --period dot-1 -o …` — start-up, imports and
@@ -15,6 +15,8 @@ Measured (../shared/notes/benchmarks.md):
 - Memory (`--memory N,…`, separate runs, so sampling never slows a timed run), sampled from /proc:
   every process's peak resident memory (main and workers) summed, and the peak of the summed
   proportional set size (forked workers share the main process's pages; the first counts them in each).
+- CPU by process (`--by-process RUNS`): each process's CPU time by its role (main, readers,
+  rendering helpers), per file, beside the bare read's, and the CPU time a ratio of 2.0 leaves.
 
 Inputs (made once per N and per form writer, then reused): the sample plan grown to N units (codes
 B00000…). One form per sample unit is issued and filled by the demo's simulated staff; the N
@@ -294,11 +296,40 @@ def _proc_kb(pid: int, part: str, key: str) -> int:
     return 0
 
 
-def run_process(cmd: list[str], sample: bool = False) -> dict:
+def _proc_cpu(pid: int) -> float | None:
+    """User + system CPU seconds of one process so far, from /proc/<pid>/stat; None when gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _role(pid: int, root: int) -> str:
+    """What a process of the tree is: the one started, a reader forked from it, a rendering helper
+    (spawned), or another (multiprocessing's resource tracker)."""
+    if pid == root:
+        return "main"
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            line = fh.read()
+        with open(f"/proc/{root}/cmdline", "rb") as fh:
+            started = fh.read()
+    except OSError:
+        return "other"
+    if line == started:
+        return "readers"
+    return "helpers" if b"spawn_main" in line else "other"
+
+
+def run_process(cmd: list[str], sample: bool = False, by_process: bool = False) -> dict:
     """Wall seconds of one whole process; with `sample`, the memory of its process tree: each
     process's own peak (VmHWM) summed — an upper bound, since forked workers count the pages they
     share with the main process in full — and the peak of the tree's summed proportional set size
-    (PSS: shared pages split between the processes sharing them). Polled every 20 ms."""
+    (PSS: shared pages split between the processes sharing them). Polled every 20 ms. With
+    `by_process`, the CPU time of each process by its role (main, readers, helpers, other), as
+    /proc last showed it (polled every 10 ms: a process that ends loses at most its last 10 ms)."""
     import resource
     env = {**os.environ, "PYTHONPATH": str(ROOT / "python"), "PYTHONHASHSEED": "0"}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -306,19 +337,23 @@ def run_process(cmd: list[str], sample: bool = False) -> dict:
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT)
     peaks: dict[int, int] = {}
     pss = [0]
+    cpu_of: dict[int, tuple[str, float]] = {}          # pid -> (role, CPU seconds at its last sample)
     done = threading.Event()
 
     def poll():
         while not done.is_set():
             now = 0
             for p in _tree(proc.pid):
-                kb = _proc_kb(p, "status", "VmHWM:")
+                kb = _proc_kb(p, "status", "VmHWM:") if sample else 0
                 if kb:
                     peaks[p] = max(peaks.get(p, 0), kb)
                     now += _proc_kb(p, "smaps_rollup", "Pss:")
+                seconds = _proc_cpu(p) if by_process else None
+                if seconds is not None:
+                    cpu_of[p] = (cpu_of[p][0] if p in cpu_of else _role(p, proc.pid), seconds)
             pss[0] = max(pss[0], now)
-            time.sleep(0.02)
-    sampler = threading.Thread(target=poll, daemon=True) if sample else None
+            time.sleep(0.01 if by_process else 0.02)
+    sampler = threading.Thread(target=poll, daemon=True) if sample or by_process else None
     if sampler:
         sampler.start()
     stdout, stderr = proc.communicate()
@@ -332,7 +367,15 @@ def run_process(cmd: list[str], sample: bool = False) -> dict:
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     return {"seconds": seconds, "cpu": cpu, "memory_mb": sum(peaks.values()) / 1024, "pss_mb": pss[0] / 1024,
             "processes": len(peaks),
-            "largest_mb": max(peaks.values(), default=0) / 1024, "stdout": stdout.decode()}
+            "largest_mb": max(peaks.values(), default=0) / 1024, "stdout": stdout.decode(),
+            "by_role": _by_role(cpu_of.values())}
+
+
+def _by_role(seen) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for role, seconds in seen:
+        out[role] = out.get(role, 0.0) + seconds
+    return out
 
 
 def consolidation_cmd(plan: Path, folder: Path, out_file: Path, workers: int | None, json_out: bool = False,
@@ -390,6 +433,35 @@ def breakdown(plan: Path, folder: Path, out_file: Path, workers: int | None) -> 
     return json.loads(run_process([sys.executable, "-c", code])["stdout"].strip().splitlines()[-1])
 
 
+def cpu_by_process(plan: Path, folder: Path, out_file: Path, workers: int, runs: int, files: int) -> None:
+    """CPU time by process role, consolidation and bare read alternating, medians over `runs`; and
+    the budget a ratio of 2.0 leaves: even with every process's work overlapped perfectly, the
+    consolidation's CPU time may not exceed 2 × cores × the bare read's wall time."""
+    a_runs, b_runs, b_walls = [], [], []
+    for _ in range(runs):
+        out_file.unlink(missing_ok=True)
+        a_runs.append(run_process(consolidation_cmd(plan, folder, out_file, workers), by_process=True))
+        b = run_process(bare_cmd(folder, workers), by_process=True)
+        b_runs.append(b)
+        b_walls.append(b["seconds"])
+
+    def line(runs_: list[dict], roles: tuple[str, ...]) -> str:
+        parts = []
+        for role in roles:
+            values = [r["by_role"].get(role, 0.0) for r in runs_]
+            seconds = statistics.median(values)
+            parts.append(f"{role} {seconds:.2f} s ({seconds / files * 1000:.2f} ms a file)")
+        total = statistics.median([r["cpu"] for r in runs_])
+        return f"{', '.join(parts)}; all {total:.2f} s ({total / files * 1000:.2f} ms a file)"
+    print(f"CPU time by process, median of {runs} runs each ({files} files):")
+    print(f"  consolidation: {line(a_runs, ('main', 'readers', 'helpers', 'other'))}")
+    print(f"  bare read:     {line(b_runs, ('main', 'readers'))}")
+    cores = os.cpu_count() or 1
+    budget = 2 * cores * statistics.median(b_walls)
+    print(f"  a ratio of 2.0 leaves, even overlapped perfectly on {cores} cores, {budget:.2f} s of CPU "
+          f"({budget / files * 1000:.2f} ms a file) for everything the consolidation does")
+
+
 def ties(stdout: str) -> tuple[int, int, int]:
     """(units, distinct totals, largest group of equal totals) from `consolidate --json`."""
     from collections import Counter
@@ -409,6 +481,9 @@ def main(argv=None) -> int:
     ap.add_argument("--inspection", type=int, default=0, metavar="PAIRS",
                     help="also measure what inspecting files before parsing costs (read.preflight): PAIRS "
                          "interleaved consolidations with and without it, median and spread of the share")
+    ap.add_argument("--by-process", type=int, default=0, metavar="RUNS",
+                    help="also print where the CPU time goes, process by process (main, readers, helpers), "
+                         "over RUNS sampled runs of each, and what a ratio of 2.0 leaves per file")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT / "python"))
     out = Path(args.out)
@@ -462,6 +537,8 @@ def main(argv=None) -> int:
         print("stages (in-process): " + ", ".join(f"{k} {v:.2f} s" for k, v in b.items()))
     if args.inspection:
         inspection_share(plan, folder, result, args.workers, args.inspection)
+    if args.by_process:
+        cpu_by_process(plan, folder, result, args.workers, args.by_process, len(files))
     rows = []
     for m in [int(x) for x in args.memory.split(",") if x.strip()]:
         p, f, c = make_inputs(out, m)
