@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
-from docx.shared import Mm
 
 from support.libreoffice import convert
 from thidua.consolidate import awards as AW
