@@ -433,17 +433,22 @@ def breakdown(plan: Path, folder: Path, out_file: Path, workers: int | None) -> 
     return json.loads(run_process([sys.executable, "-c", code])["stdout"].strip().splitlines()[-1])
 
 
+def cpu_budget(bare_walls: list[float]) -> tuple[int, float]:
+    """(cores, CPU seconds) a ratio of 2.0 leaves the consolidation even if all its work overlapped
+    perfectly: 2 × cores × the bare read's median wall time."""
+    cores = os.cpu_count() or 1
+    return cores, 2 * cores * statistics.median(bare_walls)
+
+
 def cpu_by_process(plan: Path, folder: Path, out_file: Path, workers: int, runs: int, files: int) -> None:
     """CPU time by process role, consolidation and bare read alternating, medians over `runs`; and
     the budget a ratio of 2.0 leaves: even with every process's work overlapped perfectly, the
     consolidation's CPU time may not exceed 2 × cores × the bare read's wall time."""
-    a_runs, b_runs, b_walls = [], [], []
+    a_runs, b_runs = [], []
     for _ in range(runs):
         out_file.unlink(missing_ok=True)
         a_runs.append(run_process(consolidation_cmd(plan, folder, out_file, workers), by_process=True))
-        b = run_process(bare_cmd(folder, workers), by_process=True)
-        b_runs.append(b)
-        b_walls.append(b["seconds"])
+        b_runs.append(run_process(bare_cmd(folder, workers), by_process=True))
 
     def line(runs_: list[dict], roles: tuple[str, ...]) -> str:
         parts = []
@@ -456,8 +461,7 @@ def cpu_by_process(plan: Path, folder: Path, out_file: Path, workers: int, runs:
     print(f"CPU time by process, median of {runs} runs each ({files} files):")
     print(f"  consolidation: {line(a_runs, ('main', 'readers', 'helpers', 'other'))}")
     print(f"  bare read:     {line(b_runs, ('main', 'readers'))}")
-    cores = os.cpu_count() or 1
-    budget = 2 * cores * statistics.median(b_walls)
+    cores, budget = cpu_budget([b["seconds"] for b in b_runs])
     print(f"  a ratio of 2.0 leaves, even overlapped perfectly on {cores} cores, {budget:.2f} s of CPU "
           f"({budget / files * 1000:.2f} ms a file) for everything the consolidation does")
 
@@ -523,10 +527,10 @@ def main(argv=None) -> int:
     print(f"CPU time (all processes): consolidation {spread([a for a, _ in cpu])} s, bare read "
           f"{spread([b for _, b in cpu])} s")
     # What no amount of overlapping can beat: the consolidation's CPU time spread over every core.
-    cores = os.cpu_count() or 1
+    cores, budget = cpu_budget(bare)
     bounds = [a / cores / b for (a, _), b in zip(cpu, bare)]
     print(f"ratio if all of the consolidation's work overlapped perfectly on {cores} cores (CPU ÷ {cores}, ÷ bare "
-          f"read): {spread(bounds)}; 2.0 would need its CPU time ≤ {2 * cores * statistics.median(bare):.2f} s")
+          f"read): {spread(bounds)}; 2.0 would need its CPU time ≤ {budget:.2f} s")
     result.unlink(missing_ok=True)
     units, distinct, largest = ties(run_process(consolidation_cmd(plan, folder, result, args.workers, True))["stdout"])
     print(f"units consolidated: {units}; distinct totals {distinct}, largest tie {largest}; output "
